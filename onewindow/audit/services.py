@@ -1,0 +1,72 @@
+"""Writing to the audit log. Every write service calls `audit_record` inside its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from onewindow.core import context
+
+from .models import AuditEntry
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    role: str = "",
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Call it inside the same `transaction.atomic()` as the change it records.
+
+    The actor's IP comes from the request context; personal data must not be put in `summary`,
+    `before` or `after` whole (pass masked values).
+    """
+    ctx = context.current()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    changes: dict[str, Any] = {}
+    if before:
+        changes["before"] = _jsonable(before)
+    if after:
+        changes["after"] = _jsonable(after)
+    entry = AuditEntry.objects.create(
+        occurred_at=timezone.now(),
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_name=(str(actor) if actor is not None else "系统")[:150],
+        role=role,
+        ip=ctx.ip if ctx else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        summary=summary[:255],
+        changes=changes,
+    )
+    transaction.on_commit(_seal_after_commit)
+    return entry
+
+
+def _seal_after_commit() -> None:
+    from .chain import seal_pending
+
+    seal_pending(wait=False)
