@@ -36,7 +36,6 @@ setup-dev: setup $(VENV)/.dev
 run: setup
 	$(BIN)/onewindow demo
 	$(BIN)/onewindow collectstatic --no-input -v 0
-	$(BIN)/onewindow demo --logins
 	@echo "serving http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/gunicorn onewindow.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
 

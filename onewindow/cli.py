@@ -1,6 +1,6 @@
 """The `onewindow` console command: Django's management commands under one name.
 
-    onewindow migrate | onewindow demo | onewindow createsuperuser | onewindow audit verify …
+onewindow migrate | onewindow demo | onewindow createsuperuser | onewindow audit verify …
 """
 
 from __future__ import annotations

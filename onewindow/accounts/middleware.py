@@ -30,7 +30,9 @@ class StaffIdleTimeoutMiddleware:
             last = request.session.get(_KEY)
             if last is not None and now - last > settings.ONEWINDOW_STAFF_IDLE_SECONDS:
                 logout(request)
-                messages.info(request, "您已超过 30 分钟未操作，为保护信息安全已自动退出，请重新登录。")
+                messages.info(
+                    request, "您已超过 30 分钟未操作，为保护信息安全已自动退出，请重新登录。"
+                )
                 return redirect(f"{settings.LOGIN_URL and '/accounts/login/'}?next={request.path}")
             if last is None or now - last >= 60:
                 request.session[_KEY] = now

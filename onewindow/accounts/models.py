@@ -12,8 +12,9 @@ from .choices import ApplicantKind, Role, UserKind
 
 
 class User(AbstractUser):
-    kind = models.CharField("账户类型", max_length=16, choices=UserKind.choices,
-                            default=UserKind.STAFF)
+    kind = models.CharField(
+        "账户类型", max_length=16, choices=UserKind.choices, default=UserKind.STAFF
+    )
     name = models.CharField("姓名", max_length=64, blank=True)
     phone = PersonalDataField("手机号码", kind="phone", max_length=11, blank=True)
 
@@ -22,7 +23,8 @@ class User(AbstractUser):
         verbose_name_plural = "用户"
         constraints = [
             models.UniqueConstraint(
-                fields=["phone"], condition=models.Q(kind="applicant"),
+                fields=["phone"],
+                condition=models.Q(kind="applicant"),
                 name="accounts_applicant_phone_unique",
             )
         ]
@@ -50,11 +52,13 @@ class Applicant(TimeStampedModel):
         verbose_name_plural = "申请人"
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number"], condition=models.Q(kind="person"),
+                fields=["id_number"],
+                condition=models.Q(kind="person"),
                 name="accounts_person_id_unique",
             ),
             models.UniqueConstraint(
-                fields=["credit_code"], condition=models.Q(kind="legal"),
+                fields=["credit_code"],
+                condition=models.Q(kind="legal"),
                 name="accounts_legal_code_unique",
             ),
         ]
@@ -72,20 +76,36 @@ class Post(TimeStampedModel):
 
     name = models.CharField("岗位名称", max_length=100)
     role = models.CharField("角色", max_length=16, choices=Role.choices)
-    region = models.ForeignKey("org.Region", verbose_name="管辖区划", on_delete=models.PROTECT,
-                               related_name="posts")
-    department = models.ForeignKey(
-        "org.Department", verbose_name="所属部门", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="posts",
+    region = models.ForeignKey(
+        "org.Region", verbose_name="管辖区划", on_delete=models.PROTECT, related_name="posts"
     )
-    window = models.ForeignKey(
-        "org.Window", verbose_name="窗口", null=True, blank=True, on_delete=models.PROTECT,
+    department = models.ForeignKey(
+        "org.Department",
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="posts",
     )
-    holder_a = models.ForeignKey(User, verbose_name="A 岗", on_delete=models.PROTECT,
-                                 related_name="posts_as_a")
-    holder_b = models.ForeignKey(User, verbose_name="B 岗", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="posts_as_b")
+    window = models.ForeignKey(
+        "org.Window",
+        verbose_name="窗口",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    holder_a = models.ForeignKey(
+        User, verbose_name="A 岗", on_delete=models.PROTECT, related_name="posts_as_a"
+    )
+    holder_b = models.ForeignKey(
+        User,
+        verbose_name="B 岗",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="posts_as_b",
+    )
     active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -100,13 +120,15 @@ class Post(TimeStampedModel):
 class Absence(TimeStampedModel):
     """A staff member is away: while open, B holders act on this member's A posts."""
 
-    user = models.ForeignKey(User, verbose_name="人员", on_delete=models.PROTECT,
-                             related_name="absences")
+    user = models.ForeignKey(
+        User, verbose_name="人员", on_delete=models.PROTECT, related_name="absences"
+    )
     started_at = models.DateTimeField("开始时间")
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     reason = models.CharField("事由", max_length=200)
-    recorded_by = models.ForeignKey(User, verbose_name="登记人", on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "离岗登记"
@@ -114,7 +136,8 @@ class Absence(TimeStampedModel):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user"], condition=models.Q(ended_at__isnull=True),
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
                 name="accounts_one_open_absence",
             )
         ]

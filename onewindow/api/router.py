@@ -1,6 +1,6 @@
 """The public, versioned API at /api/v1/. Every error has one shape:
 
-    {"error": {"code": "invalid_input", "message": "…（中文）", "field": "days", "details": [...]}}
+{"error": {"code": "invalid_input", "message": "…（中文）", "field": "days", "details": [...]}}
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from onewindow.core.errors import DomainError
 api = NinjaAPI(
     title="一窗通办 OneWindow API",
     version="1.0.0",
-    description="政务服务平台公开接口。所有错误返回 {\"error\": {code, message, field}}。",
+    description='政务服务平台公开接口。所有错误返回 {"error": {code, message, field}}。',
     urls_namespace="api-v1",
 )
 
@@ -28,8 +28,9 @@ def error_body(code: str, message: str, field: str | None = None, **extra: objec
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, error_body(exc.code, exc.message, exc.field),
-                               status=exc.status)
+    return api.create_response(
+        request, error_body(exc.code, exc.message, exc.field), status=exc.status
+    )
 
 
 _MESSAGES = {
@@ -53,7 +54,9 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         text = _MESSAGES.get(err.get("type", ""), err.get("msg", "输入有误"))
         if err.get("type") in ("greater_than_equal", "less_than_equal") and "ctx" in err:
             limit = next(iter(err["ctx"].values()))
-            text = f"{text}（{'最小' if err['type'] == 'greater_than_equal' else '最大'}为 {limit}）"
+            text = (
+                f"{text}（{'最小' if err['type'] == 'greater_than_equal' else '最大'}为 {limit}）"
+            )
         details.append({"field": field, "message": text, "type": err.get("type")})
     first = details[0] if details else {"field": None, "message": "输入有误"}
     message = f"参数 {first['field']} {first['message']}" if first["field"] else first["message"]

@@ -83,9 +83,7 @@ def validate_phone(value: str, *, field: str = "phone") -> str:
     if raw.startswith("+86"):
         raw = raw[3:]
     if not _PHONE.fullmatch(raw):
-        raise InvalidInput(
-            "手机号码应为 11 位数字，以 13–19 开头，例如 13812345678。", field=field
-        )
+        raise InvalidInput("手机号码应为 11 位数字，以 13–19 开头，例如 13812345678。", field=field)
     return raw
 
 

@@ -9,8 +9,13 @@ class RegionLevel(models.TextChoices):
     VILLAGE = "village", "村（社区）"
 
 
-LEVEL_ORDER = [RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN,
-               RegionLevel.VILLAGE]
+LEVEL_ORDER = [
+    RegionLevel.PROVINCE,
+    RegionLevel.CITY,
+    RegionLevel.COUNTY,
+    RegionLevel.TOWN,
+    RegionLevel.VILLAGE,
+]
 
 
 class ServicePointKind(models.TextChoices):

@@ -20,7 +20,11 @@ class Region(TimeStampedModel):
     name = models.CharField("名称", max_length=64)
     level = models.CharField("层级", max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField("路径", max_length=255, unique=True, editable=False)
@@ -84,8 +88,13 @@ class Window(TimeStampedModel):
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=16, choices=WindowKind.choices)
     department = models.ForeignKey(
-        Department, verbose_name="所属部门", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="windows", help_text="部门专窗必填；综合受理窗口不填。",
+        Department,
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="windows",
+        help_text="部门专窗必填；综合受理窗口不填。",
     )
     active = models.BooleanField("启用", default=True)
 
@@ -98,7 +107,8 @@ class Window(TimeStampedModel):
                 fields=["service_point", "number"], name="org_window_number_unique"
             ),
             models.CheckConstraint(
-                condition=~models.Q(kind=WindowKind.DEPARTMENT) | models.Q(department__isnull=False),
+                condition=~models.Q(kind=WindowKind.DEPARTMENT)
+                | models.Q(department__isnull=False),
                 name="org_window_department_needs_department",
             ),
         ]

@@ -36,7 +36,7 @@ CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS")
 ONEWINDOW_CENTRE_NAME = env("ONEWINDOW_CENTRE_NAME", "青溪县政务服务中心")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "onewindow.core.admin_site.OneWindowAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,0 +1,34 @@
+"""What each role may do. One table, read by pages, the API and the tests' permission matrix.
+
+The three administrators are kept apart (MLPS 2.0 level 3): the system administrator manages the
+organisation, staff and calendar; the security administrator manages sign-in security; the
+audit administrator reads the audit log. None holds another's permission nor a business one.
+"""
+
+from __future__ import annotations
+
+from .choices import Role
+
+R = Role
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # everyone on staff may look at the organisation within their jurisdiction
+    "org.view": frozenset(
+        {R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.GUIDE, R.AGENT, R.SUPERVISOR, R.SYSADMIN}
+    ),
+    "org.manage": frozenset({R.SYSADMIN}),
+    "calendar.manage": frozenset({R.SYSADMIN}),
+    "staff.manage": frozenset({R.SYSADMIN}),
+    "staff.mark_absent": frozenset({R.DEPT_HEAD, R.SUPERVISOR}),
+    "applicant.view": frozenset(
+        {R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.GUIDE, R.AGENT, R.SUPERVISOR}
+    ),
+    # whole ID and phone numbers: the counter checks identity, the supervisor investigates
+    "personal.reveal": frozenset({R.ACCEPTOR, R.SUPERVISOR}),
+    "security.manage": frozenset({R.SECADMIN}),
+    "audit.view": frozenset({R.AUDITADMIN}),
+}
+
+
+def roles_for(permission: str) -> frozenset[str]:
+    return PERMISSIONS[permission]

@@ -1,0 +1,25 @@
+"""The workbench menu: each entry shows only to the roles whose permission it needs."""
+
+from __future__ import annotations
+
+from onewindow.accounts.models import User
+from onewindow.accounts.selectors import has_permission
+
+MENU = [
+    ("home", "我的工作台", "workbench:home", None),
+    ("windows", "窗口", "workbench:windows", "org.view"),
+    ("staff", "人员与AB岗", "workbench:staff", "org.view"),
+    ("applicants", "申请人", "workbench:applicants", "applicant.view"),
+    ("calendar", "工作日历", "workbench:calendar", "org.view"),
+    ("audit", "审计日志", "workbench:audit", "audit.view"),
+    ("security", "登录安全", "workbench:security", "security.manage"),
+    ("sysadmin", "系统管理", "admin:index", "org.manage"),
+]
+
+
+def menu_for(user: User) -> list[tuple[str, str, str]]:
+    return [
+        (key, label, url)
+        for key, label, url, perm in MENU
+        if perm is None or has_permission(user, perm)
+    ]

@@ -1,0 +1,268 @@
+"""Staff pages. Thin: every read through a selector scoped to the actor, every write a service."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from onewindow.accounts import selectors as acc
+from onewindow.accounts import services as acc_services
+from onewindow.accounts.access import staff_required
+from onewindow.accounts.models import Applicant, User
+from onewindow.audit.services import audit_record
+from onewindow.core.errors import DomainError
+from onewindow.core.personal import mask_id_number, mask_phone
+from onewindow.org import selectors as org
+
+from .menu import menu_for
+
+
+def _ctx(request: HttpRequest, active: str, **extra: object) -> dict[str, object]:
+    return {"menu": menu_for(request.user), "active": active, **extra}  # type: ignore[arg-type]
+
+
+@staff_required()
+def home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    acting = acc.acting_posts(user)
+    posts = list(acc.staff_posts(user))
+    absence = user.absences.filter(ended_at__isnull=True).first()
+    return render(
+        request,
+        "workbench/home.html",
+        _ctx(
+            request,
+            "home",
+            acting=acting,
+            posts=posts,
+            absence=absence,
+            backups=[ap for ap in acting if ap.as_backup],
+            roles=sorted({acc.ROLE_LABELS[ap.role] for ap in acting}),
+        ),
+    )
+
+
+@staff_required("org.view")
+def windows(request: HttpRequest) -> HttpResponse:
+    page = Paginator(org.windows_for(request.user), 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    return render(request, "workbench/windows.html", _ctx(request, "windows", page=page))
+
+
+@staff_required("org.view")
+def window_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    window = get_object_or_404(org.windows_for(request.user), pk=pk)  # type: ignore[arg-type]
+    posts = window.posts.select_related("holder_a", "holder_b").annotate(
+        a_absent=acc.open_absence_q("holder_a")
+    )
+    return render(
+        request,
+        "workbench/window_detail.html",
+        _ctx(request, "windows", window=window, posts=posts),
+    )
+
+
+@staff_required("org.view")
+def staff(request: HttpRequest) -> HttpResponse:
+    qs = acc.staff_list(request.user)  # type: ignore[arg-type]
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "workbench/staff.html", _ctx(request, "staff", page=page))
+
+
+@staff_required("org.view")
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(acc.staff_list(request.user), pk=pk)  # type: ignore[arg-type]
+    return render(
+        request,
+        "workbench/staff_detail.html",
+        _ctx(
+            request,
+            "staff",
+            person=person,
+            posts=acc.staff_posts(person),
+            absence=person.absences.filter(ended_at__isnull=True).first(),
+            phone_masked=mask_phone(person.phone),
+            may_mark=acc.has_permission(request.user, "staff.mark_absent"),  # type: ignore[arg-type]
+        ),
+    )
+
+
+@require_POST
+@staff_required("staff.mark_absent")
+def staff_absence(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(acc.staff_list(request.user), pk=pk)  # type: ignore[arg-type]
+    try:
+        if request.POST.get("action") == "end":
+            acc_services.absence_end(actor=request.user, user=person)  # type: ignore[arg-type]
+            messages.success(request, f"已登记 {person} 返岗，A 岗恢复办理。")
+        else:
+            acc_services.absence_start(
+                actor=request.user,
+                user=person,  # type: ignore[arg-type]
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, f"已登记 {person} 离岗，其工作由 B 岗接替。")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+    return redirect("workbench:staff-detail", pk=person.pk)
+
+
+@staff_required("applicant.view")
+def applicants(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    rows = [
+        {
+            "applicant": a,
+            "id_masked": mask_id_number(a.id_number),
+            "phone_masked": mask_phone(a.user.phone),
+        }
+        for a in acc.applicant_search(query=query)
+    ]
+    return render(
+        request,
+        "workbench/applicants.html",
+        _ctx(
+            request,
+            "applicants",
+            rows=rows,
+            query=query,
+            may_reveal=acc.has_permission(request.user, "personal.reveal"),  # type: ignore[arg-type]
+        ),
+    )
+
+
+@require_POST
+@staff_required("personal.reveal")
+def applicant_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    applicant = get_object_or_404(Applicant.objects.select_related("user"), pk=pk)
+    field = request.POST.get("field", "")
+    try:
+        value = acc_services.personal_reveal(
+            actor=request.user,
+            applicant=applicant,  # type: ignore[arg-type]
+            field=field,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("workbench:applicants")
+    return render(
+        request,
+        "workbench/reveal.html",
+        _ctx(
+            request,
+            "applicants",
+            applicant=applicant,
+            value=value,
+            label="身份证号码" if field == "id_number" else "手机号码",
+        ),
+    )
+
+
+def _audit_filters(request: HttpRequest) -> dict[str, str]:
+    keys = ("actor_name", "action", "object_type", "object_id", "since", "until", "ip")
+    return {k: request.GET[k].strip() for k in keys if request.GET.get(k, "").strip()}
+
+
+@staff_required("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    from onewindow.audit.selectors import audit_search
+
+    filters = _audit_filters(request)
+    try:
+        qs = audit_search(**filters)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        qs = audit_search()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workbench/audit.html",
+        _ctx(request, "audit", page=page, filters=filters, query=request.GET.urlencode()),
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_required("audit.view")
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    from onewindow.audit.selectors import audit_export_rows, audit_search
+
+    filters = _audit_filters(request)
+    qs = audit_search(**filters)  # type: ignore[arg-type]
+    _record_export(request, filters)
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield "\ufeff"
+        for row in audit_export_rows(qs):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
+
+
+def _record_export(request: HttpRequest, filters: dict[str, str]) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(
+            action="audit.export",
+            actor=request.user,
+            role="auditadmin",
+            summary="导出审计日志",
+            after=filters,
+        )
+
+
+@staff_required("security.manage")
+def security(request: HttpRequest) -> HttpResponse:
+    attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
+    return render(request, "workbench/security.html", _ctx(request, "security", attempts=attempts))
+
+
+@require_POST
+@staff_required("security.manage")
+def security_unlock(request: HttpRequest) -> HttpResponse:
+    from django.db import transaction
+
+    username = request.POST.get("username") or None
+    ip = request.POST.get("ip") or None
+    with transaction.atomic():
+        count = axes_reset(ip=ip, username=username)
+        audit_record(
+            action="security.unlock",
+            actor=request.user,
+            role="secadmin",
+            summary=f"解除登录锁定：{username or ''} {ip or ''}".strip(),
+            after={"username": username, "ip": ip, "attempts_cleared": count},
+        )
+    messages.success(request, "已解除锁定。")
+    return redirect("workbench:security")
+
+
+@staff_required("org.view")
+def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    from onewindow.calendar.views import year_view
+
+    return year_view(request, year or timezone.localdate().year)
+
+
+@staff_required("calendar.manage")
+def calendar_publish(request: HttpRequest) -> HttpResponse:
+    from onewindow.calendar.views import publish_view
+
+    return publish_view(request)
