@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from .choices import UserKind
 
@@ -33,7 +34,7 @@ class StaffIdleTimeoutMiddleware:
                 messages.info(
                     request, "您已超过 30 分钟未操作，为保护信息安全已自动退出，请重新登录。"
                 )
-                return redirect(f"{settings.LOGIN_URL and '/accounts/login/'}?next={request.path}")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
             if last is None or now - last >= 60:
                 request.session[_KEY] = now
         return self.get_response(request)

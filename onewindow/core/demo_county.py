@@ -114,7 +114,8 @@ _GIVEN = [
 
 
 def demo_name(n: int) -> str:
-    return _SURNAMES[(n * 7) % len(_SURNAMES)] + _GIVEN[(n * 11) % len(_GIVEN)]
+    """A distinct name for each n below len(_SURNAMES) * len(_GIVEN)."""
+    return _SURNAMES[n % len(_SURNAMES)] + _GIVEN[(n + n // len(_SURNAMES)) % len(_GIVEN)]
 
 
 def demo_id_number(n: int, *, born: dt.date, female: bool) -> str:
@@ -141,7 +142,6 @@ class DemoBuilder:
     def __init__(self) -> None:
         self.created = 0
         self._password = make_password(DEMO_PASSWORD)
-        self._n = 0
         self.logins: list[Login] = []
 
     # -- helpers -----------------------------------------------------------------------------
@@ -192,9 +192,8 @@ class DemoBuilder:
         user = User.objects.filter(username=username).first()
         if user:
             return user
-        self._n += 1
+        n = User.objects.filter(kind=UserKind.STAFF).count() * 37 + 5
         self.created += 1
-        n = sum(ord(c) for c in username) + len(username) * 31
         with transaction.atomic():
             user = User.objects.create(
                 username=username,

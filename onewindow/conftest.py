@@ -1,0 +1,83 @@
+"""Shared fixtures. The demo county is loaded once per test database (each xdist worker has its
+own), and every test runs inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from onewindow.accounts.models import User
+from onewindow.core.demo_county import DEMO_PASSWORD, DemoBuilder
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def load_demo_county() -> None:
+    builder = DemoBuilder()
+    for _label, step in builder.steps():
+        step()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        load_demo_county()
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _demo_county(request):  # type: ignore[no-untyped-def]
+    """A transactional test (live server, concurrency) flushes the database when it ends; the
+    next database test on the same worker finds the demo county gone and loads it again."""
+    if request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames):
+        from onewindow.core.demo_county import COUNTY_CODE
+        from onewindow.org.models import Region
+
+        if not Region.objects.filter(code=COUNTY_CODE).exists():
+            load_demo_county()
+
+
+@pytest.fixture
+def demo_password() -> str:
+    return DEMO_PASSWORD
+
+
+def login_client(username: str) -> Client:
+    """A client signed in as a demo user, with the second factor passed where required."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    if username.isdigit():
+        response = client.post("/accounts/applicant/login/",
+                               {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, response.content.decode()[:500]
+        return client
+    response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    if response["Location"].startswith("/accounts/otp/"):
+        client.get("/accounts/otp/")  # enrols an unconfirmed device
+        user = User.objects.get(username=username)
+        device = TOTPDevice.objects.get(user=user)
+        token = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+        response = client.post("/accounts/otp/", {"token": token})
+        assert response.status_code == 302, response.content.decode()[:500]
+    return client
+
+
+@pytest.fixture
+def as_user():  # type: ignore[no-untyped-def]
+    return login_client
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    if connection.vendor != "postgresql":
+        if IN_CI and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            pytest.fail("DATABASE_URL names PostgreSQL but the connection is not PostgreSQL")
+        pytest.skip("needs PostgreSQL (the CI runs the suite on it too)")

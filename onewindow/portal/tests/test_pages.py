@@ -1,0 +1,48 @@
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_home_is_chinese_and_lists_service_points() -> None:
+    response = Client().get("/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-CN"' in page
+    assert "青溪县政务服务中心" in page and "便民服务中心" in page
+    assert "https://" not in page  # nothing from a CDN
+
+
+def test_security_headers() -> None:
+    response = Client().get("/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_csrf_is_enforced() -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "zc01", "password": "x"})
+    assert response.status_code == 403
+
+
+def test_display_modes_work_without_javascript() -> None:
+    client = Client()
+    response = client.get("/display/?large=1&next=/service-points/")
+    assert response.status_code == 302 and response["Location"] == "/service-points/"
+    assert 'class="large' in client.get("/").content.decode()
+    evil = client.get("/display/?contrast=1&next=https://evil.example/")
+    assert evil["Location"] == "/"
+
+
+def test_search_and_service_points() -> None:
+    client = Client()
+    assert "市场监督管理局" in client.get("/search/?q=市场").content.decode()
+    assert "青石村便民服务站" in client.get("/service-points/").content.decode()
+
+
+def test_openapi_is_served() -> None:
+    spec = Client().get("/api/v1/openapi.json").json()
+    assert "/api/v1/calendar/add-working-days" in spec["paths"]
+    assert Client().get("/api/v1/docs").status_code == 200
