@@ -54,8 +54,9 @@ def login_client(username: str) -> Client:
 
     client = Client()
     if username.isdigit():
-        response = client.post("/accounts/applicant/login/",
-                               {"username": username, "password": DEMO_PASSWORD})
+        response = client.post(
+            "/accounts/applicant/login/", {"username": username, "password": DEMO_PASSWORD}
+        )
         assert response.status_code == 302, response.content.decode()[:500]
         return client
     response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from onewindow.api.router import api
+from onewindow.core.views import healthz
 
 urlpatterns = [
     path("", include("onewindow.portal.urls")),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("onewindow.accounts.urls")),
     path("workbench/", include("onewindow.workbench.urls")),
     path("api/v1/", api.urls),

@@ -168,3 +168,11 @@ def applicant_search(*, query: str, limit: int = 50) -> QuerySet[Applicant]:
 
 
 ROLE_LABELS = dict(Role.choices)
+
+
+def acting_holder(post: Post) -> User:
+    """Who does the post's work now: A, or B while A is absent (the case engine routes by this)."""
+    a_absent = Absence.objects.filter(user_id=post.holder_a_id, ended_at__isnull=True).exists()
+    if a_absent and post.holder_b is not None:
+        return post.holder_b
+    return post.holder_a

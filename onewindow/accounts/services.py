@@ -98,6 +98,7 @@ def applicant_register(
             audit_record(
                 action="accounts.applicant.register",
                 actor=user,
+                role="applicant",
                 obj=applicant,
                 summary=f"申请人注册：{name}",
                 after={
@@ -111,6 +112,10 @@ def applicant_register(
         # a concurrent registration with the same phone or identifier won the race
         raise InvalidInput("该手机号码或证件号码已注册，请直接登录。", field="phone") from None
     return applicant
+
+
+def _admin_role(actor: User | None) -> str:
+    return "sysadmin" if actor is not None else "system"
 
 
 def staff_create(
@@ -133,6 +138,7 @@ def staff_create(
         audit_record(
             action="accounts.staff.create",
             actor=actor,
+            role=_admin_role(actor),
             obj=user,
             summary=f"新增工作人员：{name}（{username}）",
             after={"username": username, "phone": mask_phone(phone)},
@@ -164,18 +170,22 @@ def post_create(
     department: Department | None = None,
     window: Window | None = None,
 ) -> Post:
-    """Create a post with its A holder and (normally) a B holder."""
+    """Create a post with its A holder and its B holder (AB岗), keeping the three
+    administrators apart."""
     if actor is not None and not has_permission(actor, "staff.manage"):
         raise NotAllowed("只有系统管理员可以设置岗位。")
     if role not in Role.values:
         raise InvalidInput("角色无效。", field="role")
-    if holder_b is not None and holder_b.pk == holder_a.pk:
+    for holder, field in ((holder_a, "holder_a"), (holder_b, "holder_b")):
+        if holder is None:
+            continue
+        if holder.kind != UserKind.STAFF:
+            raise InvalidInput(f"{holder} 不是工作人员账户。", field=field)
+        check_separation(holder, role)
+    if holder_b is None:
+        raise InvalidInput("每个岗位都须设 A 岗和 B 岗：请指定 B 岗人员。", field="holder_b")
+    if holder_b.pk == holder_a.pk:
         raise InvalidInput("A 岗与 B 岗不能是同一人。", field="holder_b")
-    for holder in (holder_a, holder_b):
-        if holder is not None:
-            if holder.kind != UserKind.STAFF:
-                raise InvalidInput(f"{holder} 不是工作人员账户。", field="holder_a")
-            check_separation(holder, role)
     if window is not None and not window.service_point.region.path.startswith(region.path):
         raise InvalidInput("窗口不在该岗位的管辖区划内。", field="window")
     with transaction.atomic():
@@ -191,6 +201,7 @@ def post_create(
         audit_record(
             action="accounts.post.create",
             actor=actor,
+            role=_admin_role(actor),
             obj=post,
             summary=f"设置岗位：{post.name}",
             after={

@@ -68,8 +68,9 @@ def _pending_user(request: HttpRequest) -> User | None:
     pending = request.session.get(_PENDING)
     if pending and int(time.time()) - pending["at"] <= _PENDING_SECONDS:
         return User.objects.filter(pk=pending["id"], is_active=True).first()
-    if request.user.is_authenticated and needs_second_factor(request.user):  # type: ignore[arg-type]
-        return request.user  # type: ignore[return-value]
+    user = request.user
+    if user.is_authenticated and user.kind == UserKind.STAFF and not user.is_verified():  # type: ignore[union-attr]
+        return user  # type: ignore[return-value]  # required, or enrolling of their own accord
     return None
 
 

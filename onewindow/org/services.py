@@ -42,6 +42,7 @@ def region_create(
         audit_record(
             action="org.region.create",
             actor=actor,
+            role="sysadmin" if actor is not None else "system",
             obj=region,
             summary=f"新增区划：{region.name}（{code}）",
             after={"code": code, "level": level, "parent": parent.code if parent else None},
@@ -68,6 +69,7 @@ def service_point_create(
         audit_record(
             action="org.service_point.create",
             actor=actor,
+            role="sysadmin" if actor is not None else "system",
             obj=point,
             summary=f"新增服务场所：{point.name}",
             after={"region": region.code},
@@ -87,6 +89,7 @@ def department_create(
         audit_record(
             action="org.department.create",
             actor=actor,
+            role="sysadmin" if actor is not None else "system",
             obj=department,
             summary=f"新增部门：{name}",
             after={"code": code},
@@ -114,6 +117,7 @@ def window_create(
         audit_record(
             action="org.window.create",
             actor=actor,
+            role="sysadmin" if actor is not None else "system",
             obj=window,
             summary=f"新增窗口：{service_point.name} {number} {name}",
             after={"kind": kind, "department": department.pk if department else None},

@@ -8,6 +8,7 @@ urlpatterns = [
     path("windows/", views.windows, name="windows"),
     path("windows/<int:pk>/", views.window_detail, name="window-detail"),
     path("staff/", views.staff, name="staff"),
+    path("staff/new/", views.staff_new, name="staff-new"),
     path("staff/<int:pk>/", views.staff_detail, name="staff-detail"),
     path("staff/<int:pk>/absence/", views.staff_absence, name="staff-absence"),
     path("applicants/", views.applicants, name="applicants"),

@@ -23,6 +23,7 @@ from onewindow.core.errors import DomainError
 from onewindow.core.personal import mask_id_number, mask_phone
 from onewindow.org import selectors as org
 
+from .forms import StaffForm
 from .menu import menu_for
 
 
@@ -51,6 +52,22 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@staff_required("staff.manage")
+def staff_new(request: HttpRequest) -> HttpResponse:
+    form = StaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = acc_services.staff_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, f"已新增工作人员 {person}。请在“系统管理 › 岗位”中为其设置岗位。"
+            )
+            return redirect("workbench:staff")
+    return render(request, "workbench/staff_new.html", _ctx(request, "staff", form=form))
+
+
 @staff_required("org.view")
 def windows(request: HttpRequest) -> HttpResponse:
     page = Paginator(org.windows_for(request.user), 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
@@ -74,7 +91,16 @@ def window_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def staff(request: HttpRequest) -> HttpResponse:
     qs = acc.staff_list(request.user)  # type: ignore[arg-type]
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "workbench/staff.html", _ctx(request, "staff", page=page))
+    return render(
+        request,
+        "workbench/staff.html",
+        _ctx(
+            request,
+            "staff",
+            page=page,
+            may_manage=acc.has_permission(request.user, "staff.manage"),  # type: ignore[arg-type]
+        ),
+    )
 
 
 @staff_required("org.view")

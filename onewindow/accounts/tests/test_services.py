@@ -18,13 +18,22 @@ def fresh(username: str) -> User:
 
 def test_applicant_register_person_and_legal() -> None:
     person = services.applicant_register(
-        kind=ApplicantKind.PERSON, name="赵六", phone="13711112222", password="Good#Pass2026",
-        id_number="11010519491231002x")
+        kind=ApplicantKind.PERSON,
+        name="赵六",
+        phone="13711112222",
+        password="Good#Pass2026",
+        id_number="11010519491231002x",
+    )
     assert person.id_number == "11010519491231002X"
     assert person.user.kind == "applicant"
     legal = services.applicant_register(
-        kind=ApplicantKind.LEGAL, name="测试公司", phone="13711113333", password="Good#Pass2026",
-        credit_code="91350100M000100Y43", legal_representative="钱七")
+        kind=ApplicantKind.LEGAL,
+        name="测试公司",
+        phone="13711113333",
+        password="Good#Pass2026",
+        credit_code="91350100M000100Y43",
+        legal_representative="钱七",
+    )
     assert legal.credit_code == "91350100M000100Y43"
     entry = AuditEntry.objects.filter(action="accounts.applicant.register").latest("id")
     assert "19491231" not in str(entry.changes)  # no whole ID in the log
@@ -43,8 +52,13 @@ def test_applicant_register_person_and_legal() -> None:
     ],
 )
 def test_applicant_register_refuses_bad_input_and_saves_nothing(changes, field) -> None:  # type: ignore[no-untyped-def]
-    data = {"kind": ApplicantKind.PERSON, "name": "赵六", "phone": "13711112222",
-            "password": "Good#Pass2026", "id_number": "11010519491231002X"}
+    data = {
+        "kind": ApplicantKind.PERSON,
+        "name": "赵六",
+        "phone": "13711112222",
+        "password": "Good#Pass2026",
+        "id_number": "11010519491231002X",
+    }
     data.update(changes)
     before = Applicant.objects.count(), User.objects.count()
     with pytest.raises(InvalidInput) as exc:
@@ -55,9 +69,14 @@ def test_applicant_register_refuses_bad_input_and_saves_nothing(changes, field) 
 
 def test_legal_person_needs_a_valid_credit_code() -> None:
     with pytest.raises(InvalidInput) as exc:
-        services.applicant_register(kind=ApplicantKind.LEGAL, name="某公司", phone="13711114444",
-                                    password="Good#Pass2026", credit_code="91350100M000100Y44",
-                                    legal_representative="钱七")
+        services.applicant_register(
+            kind=ApplicantKind.LEGAL,
+            name="某公司",
+            phone="13711114444",
+            password="Good#Pass2026",
+            credit_code="91350100M000100Y44",
+            legal_representative="钱七",
+        )
     assert exc.value.field == "credit_code"
 
 
@@ -65,14 +84,21 @@ def test_three_administrators_cannot_hold_each_others_roles_or_business_roles() 
     county = Region.objects.get(code="610799000000")
     sysadmin, acceptor = fresh("xitong"), fresh("zc01")
     with pytest.raises(NotAllowed, match="三员分立"):
-        services.post_create(actor=None, name="兼任审计", role=Role.AUDITADMIN, region=county,
-                             holder_a=sysadmin)
+        services.post_create(
+            actor=None, name="兼任审计", role=Role.AUDITADMIN, region=county, holder_a=sysadmin
+        )
     with pytest.raises(NotAllowed, match="三员分立"):
-        services.post_create(actor=None, name="兼任受理", role=Role.ACCEPTOR, region=county,
-                             holder_a=sysadmin)
+        services.post_create(
+            actor=None, name="兼任受理", role=Role.ACCEPTOR, region=county, holder_a=sysadmin
+        )
     with pytest.raises(NotAllowed, match="三员分立"):
-        services.post_create(actor=None, name="受理员兼安全管理", role=Role.SECADMIN,
-                             region=county, holder_a=acceptor)
+        services.post_create(
+            actor=None,
+            name="受理员兼安全管理",
+            role=Role.SECADMIN,
+            region=county,
+            holder_a=acceptor,
+        )
     # and each administrator's permissions are disjoint
     assert has_permission(sysadmin, "org.manage")
     assert not has_permission(sysadmin, "audit.view")
@@ -86,14 +112,17 @@ def test_three_administrators_cannot_hold_each_others_roles_or_business_roles() 
 
 def test_only_the_system_administrator_creates_staff() -> None:
     with pytest.raises(NotAllowed):
-        services.staff_create(actor=fresh("zc01"), username="newbie", name="新人",
-                              password="Good#Pass2026")
-    user = services.staff_create(actor=fresh("xitong"), username="newbie", name="新人",
-                                 password="Good#Pass2026")
+        services.staff_create(
+            actor=fresh("zc01"), username="newbie", name="新人", password="Good#Pass2026"
+        )
+    user = services.staff_create(
+        actor=fresh("xitong"), username="newbie", name="新人", password="Good#Pass2026"
+    )
     assert user.kind == "staff"
     with pytest.raises(InvalidInput) as exc:
-        services.staff_create(actor=fresh("xitong"), username="newbie2", name="新人",
-                              password="Password1")
+        services.staff_create(
+            actor=fresh("xitong"), username="newbie2", name="新人", password="Password1"
+        )
     assert exc.value.field == "password"
 
 
@@ -131,8 +160,7 @@ def test_personal_reveal_is_for_the_counter_and_on_record() -> None:
     assert applicant is not None
     value = services.personal_reveal(actor=fresh("zc01"), applicant=applicant, field="id_number")
     assert value == applicant.id_number and len(value) == 18
-    assert AuditEntry.objects.filter(action="personal.reveal",
-                                     object_id=str(applicant.pk)).exists()
+    assert AuditEntry.objects.filter(action="personal.reveal", object_id=str(applicant.pk)).exists()
     with pytest.raises(NotAllowed):
         services.personal_reveal(actor=fresh("ga_sp1"), applicant=applicant, field="phone")
 
@@ -145,3 +173,31 @@ def test_concurrent_registrations_with_one_phone_make_one_account(require_postgr
     User.objects.create(username="race1", kind="applicant", phone="13722223333")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="race2", kind="applicant", phone="13722223333")
+
+
+def test_every_post_needs_a_distinct_b_holder() -> None:
+    county = Region.objects.get(code="610799000000")
+    with pytest.raises(InvalidInput, match="B 岗") as exc:
+        services.post_create(
+            actor=None, name="无B岗", role=Role.GUIDE, region=county, holder_a=fresh("daoban1")
+        )
+    assert exc.value.field == "holder_b"
+    with pytest.raises(InvalidInput, match="同一人"):
+        services.post_create(
+            actor=None,
+            name="自己顶自己",
+            role=Role.GUIDE,
+            region=county,
+            holder_a=fresh("daoban1"),
+            holder_b=fresh("daoban1"),
+        )
+
+
+def test_acting_holder_follows_absence() -> None:
+    from onewindow.accounts.models import Post
+    from onewindow.accounts.selectors import acting_holder
+
+    post = Post.objects.get(name="公安审批岗")
+    assert acting_holder(post).username == "ga_sp1"
+    services.absence_start(actor=fresh("ga_fzr"), user=fresh("ga_sp1"), reason="年休假")
+    assert acting_holder(post).username == "ga_sp2"

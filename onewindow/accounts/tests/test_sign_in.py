@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_staff_signs_in_and_sees_their_posts(demo_password: str) -> None:
     client = Client()
-    response = client.post("/accounts/login/", {"username": "chengguan_sl1",
-                                                "password": demo_password}, follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": "chengguan_sl1", "password": demo_password}, follow=True
+    )
     page = response.content.decode()
     assert "城关街道综窗受理岗" in page and "城关街道" in page
     assert response.redirect_chain[-1][0] == "/workbench/"
@@ -35,8 +36,7 @@ def test_five_failures_lock_the_account_and_the_address(demo_password: str) -> N
     assert other.status_code == 429
     # and the account from another address
     elsewhere = Client(REMOTE_ADDR="10.9.9.9")
-    response = elsewhere.post("/accounts/login/", {"username": "zc03",
-                                                    "password": demo_password})
+    response = elsewhere.post("/accounts/login/", {"username": "zc03", "password": demo_password})
     assert response.status_code == 429
 
 
@@ -66,8 +66,14 @@ def test_staff_are_signed_out_after_30_idle_minutes() -> None:
 
 def test_applicant_registers_with_checked_identifiers() -> None:
     client = Client()
-    data = {"kind": "person", "name": "孙八", "id_number": "110105194912310021",
-            "phone": "13755556666", "password": "Good#Pass2026", "password2": "Good#Pass2026"}
+    data = {
+        "kind": "person",
+        "name": "孙八",
+        "id_number": "110105194912310021",
+        "phone": "13755556666",
+        "password": "Good#Pass2026",
+        "password2": "Good#Pass2026",
+    }
     page = client.post("/accounts/applicant/register/", data).content.decode()
     assert "身份证号码" in page and "校验位不正确" in page
     assert not User.objects.filter(phone="13755556666").exists()
@@ -81,12 +87,14 @@ def test_applicant_registers_with_checked_identifiers() -> None:
 
 def test_applicant_signs_in_by_phone(demo_password: str) -> None:
     client = Client()
-    response = client.post("/accounts/applicant/login/", {"username": "13900000001",
-                                                          "password": demo_password})
+    response = client.post(
+        "/accounts/applicant/login/", {"username": "13900000001", "password": demo_password}
+    )
     assert response.status_code == 302 and response["Location"] == "/me/"
     # a staff login name is not an applicant login
-    response = client.post("/accounts/applicant/login/", {"username": "zc01",
-                                                          "password": demo_password})
+    response = client.post(
+        "/accounts/applicant/login/", {"username": "zc01", "password": demo_password}
+    )
     assert response.status_code == 200
 
 
@@ -95,13 +103,56 @@ def test_personal_data_is_masked_and_reveal_is_logged() -> None:
     page = client.get("/workbench/applicants/?q=李秀英").content.decode()
     assert "610***********" in page
     applicant_id = User.objects.get(phone="13900000001").applicant.pk
-    response = client.post(f"/workbench/applicants/{applicant_id}/reveal/",
-                           {"field": "id_number"})
+    response = client.post(f"/workbench/applicants/{applicant_id}/reveal/", {"field": "id_number"})
     assert response.status_code == 200
     assert User.objects.get(phone="13900000001").applicant.id_number in response.content.decode()
     assert AuditEntry.objects.filter(action="personal.reveal").exists()
     # an approver sees masked numbers and cannot reveal
     approver = login_client("scjg_sp2")
     assert "查看完整" not in approver.get("/workbench/applicants/").content.decode()
-    assert approver.post(f"/workbench/applicants/{applicant_id}/reveal/",
-                         {"field": "phone"}).status_code == 403
+    assert (
+        approver.post(
+            f"/workbench/applicants/{applicant_id}/reveal/", {"field": "phone"}
+        ).status_code
+        == 403
+    )
+
+
+def test_any_staff_member_may_enrol_a_second_factor(demo_password: str) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = login_client("zc05")
+    assert "启用双因素认证" in client.get("/workbench/").content.decode()
+    assert "绑定身份验证器" in client.get("/accounts/otp/").content.decode()
+    device = TOTPDevice.objects.get(user__username="zc05")
+    token = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    assert client.post("/accounts/otp/", {"token": token}).status_code == 302
+    assert TOTPDevice.objects.get(user__username="zc05").confirmed
+    # from now on their sign-in asks for the code
+    response = Client().post("/accounts/login/", {"username": "zc05", "password": demo_password})
+    assert response["Location"] == "/accounts/otp/"
+
+
+def test_system_administrator_adds_staff_with_the_password_policy() -> None:
+    client = login_client("xitong")
+    response = client.post(
+        "/workbench/staff/new/",
+        {"username": "wang_new", "name": "王新", "phone": "", "password": "simple"},
+    )
+    assert "密码不符合要求" in response.content.decode()
+    assert not User.objects.filter(username="wang_new").exists()
+    response = client.post(
+        "/workbench/staff/new/",
+        {
+            "username": "wang_new",
+            "name": "王新",
+            "phone": "13812345678",
+            "password": "Strong#Pass2026",
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(
+        action="accounts.staff.create", actor__username="xitong"
+    ).exists()
+    assert login_client("zc01").get("/workbench/staff/new/").status_code == 403

@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM):
         if IN_CI:
-            pytest.fail("CI needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+            pytest.fail(
+                "CI needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+            )
         pytest.skip("no /usr/bin/chromium here")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
     from playwright.sync_api import sync_playwright
@@ -29,8 +31,14 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

@@ -113,11 +113,13 @@ ABSENCE = [
 @pytest.mark.parametrize(("actor", "target", "status"), ABSENCE)
 def test_mark_absent(actor: str, target: str, status: int) -> None:
     target_id = User.objects.get(username=target).pk
-    response = login_client(actor).post(f"/workbench/staff/{target_id}/absence/",
-                                        {"reason": "培训"})
+    response = login_client(actor).post(
+        f"/workbench/staff/{target_id}/absence/", {"reason": "培训"}
+    )
     assert response.status_code == status
-    assert User.objects.get(pk=target_id).absences.filter(
-        ended_at__isnull=True).exists() == (status == 302)
+    assert User.objects.get(pk=target_id).absences.filter(ended_at__isnull=True).exists() == (
+        status == 302
+    )
 
 
 ROLE_PAGES = [
