@@ -12,10 +12,10 @@ class UserAdmin(AuditedAdmin):
     search_fields = ["username", "name"]
     fields = ["username", "name", "kind", "is_active"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         return ["username", "kind"] if obj else []
 
-    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, *args):
         return False  # new staff through `onewindow` services: passwords must pass the policy
 
 
@@ -36,7 +36,7 @@ class PostAdmin(AuditedAdmin):
     autocomplete_fields = ["holder_a", "holder_b"]
     raw_id_fields = ["region", "department", "window"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from .services import check_separation
 
         for holder in (obj.holder_a, obj.holder_b):
@@ -49,8 +49,8 @@ class PostAdmin(AuditedAdmin):
 class AbsenceAdmin(AuditedAdmin):
     list_display = ["user", "started_at", "ended_at", "reason", "recorded_by"]
 
-    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, *args):
         return False  # absences are recorded by department heads on the workbench
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

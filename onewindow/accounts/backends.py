@@ -12,7 +12,7 @@ from .models import User
 
 
 class StaffBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -32,7 +32,7 @@ class StaffBackend(ModelBackend):
 
 
 class ApplicantPhoneBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -8,9 +8,10 @@ one). Pages and the API call it for every list and every object they fetch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import HttpRequest
 
 from .choices import ADMIN_ROLES, Role, UserKind
 from .models import Absence, Applicant, Post, User
@@ -71,9 +72,9 @@ def acting_posts(user: User) -> list[ActingPost]:
         for post in posts:
             if post.holder_a_id == user.pk and not absent:
                 result.append(ActingPost(post, as_backup=False))
-            elif post.holder_b_id == user.pk and post.a_absent and not absent:  # type: ignore[attr-defined]
+            elif post.holder_b_id == user.pk and post.a_absent and not absent:
                 result.append(ActingPost(post, as_backup=True))
-    user._acting_posts = result  # type: ignore[attr-defined]
+    user._acting_posts = result  # type: ignore[attr-defined]  # per-request cache
     return result
 
 
@@ -106,6 +107,17 @@ def scope(
 ) -> QuerySet[M]:
     """`queryset` restricted to what `user` may reach with `permission`."""
     return queryset.filter(jurisdiction(user, permission=permission).q(region_path, department))
+
+
+def is_verified(user: object) -> bool:
+    """Whether the session passed the second factor (django-otp's middleware sets this)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
+def request_actor(request: HttpRequest) -> User:
+    """The signed-in user of a page or endpoint already guarded to staff or applicants."""
+    return cast(User, request.user)
 
 
 def has_permission(user: User, permission: str) -> bool:

@@ -20,7 +20,7 @@ from . import services
 from .choices import UserKind
 from .forms import ApplicantLoginForm, ApplicantRegisterForm, StaffLoginForm, TokenForm
 from .models import User
-from .selectors import needs_second_factor
+from .selectors import is_verified, needs_second_factor, request_actor
 
 _PENDING = "ow_otp_pending"
 _PENDING_SECONDS = 300
@@ -41,18 +41,16 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         )
         if getattr(request, "axes_locked_out", False):
             return render(request, "accounts/locked.html", status=429)
-        if user is None or user.kind != UserKind.STAFF:  # type: ignore[union-attr]
+        if user is None or user.kind != UserKind.STAFF:
             form.add_error(None, "登录名或密码不正确。连续 5 次错误将锁定 15 分钟。")
         elif (
             needs_second_factor(user)
-            or TOTPDevice.objects.devices_for_user(  # type: ignore[arg-type]
-                user, confirmed=True
-            ).exists()
+            or TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
         ):
             request.session[_PENDING] = {
                 "id": user.pk,
                 "at": int(time.time()),
-                "backend": user.backend,  # type: ignore[union-attr]
+                "backend": getattr(user, "backend", ""),
                 "next": _next_url(request, "/workbench/"),
             }
             return redirect("accounts:otp")
@@ -68,9 +66,10 @@ def _pending_user(request: HttpRequest) -> User | None:
     pending = request.session.get(_PENDING)
     if pending and int(time.time()) - pending["at"] <= _PENDING_SECONDS:
         return User.objects.filter(pk=pending["id"], is_active=True).first()
-    user = request.user
-    if user.is_authenticated and user.kind == UserKind.STAFF and not user.is_verified():  # type: ignore[union-attr]
-        return user  # type: ignore[return-value]  # required, or enrolling of their own accord
+    if request.user.is_authenticated:
+        user = request_actor(request)
+        if user.kind == UserKind.STAFF and not is_verified(user):
+            return user  # required, or enrolling of their own accord
     return None
 
 
@@ -92,7 +91,9 @@ def otp(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             pending = request.session.pop(_PENDING, None) or {}
             if not request.user.is_authenticated:
-                user.backend = pending.get("backend", "onewindow.accounts.backends.StaffBackend")
+                user.backend = pending.get(  # type: ignore[attr-defined]  # read by login()
+                    "backend", "onewindow.accounts.backends.StaffBackend"
+                )
                 login(request, user)
             otp_login(request, device)
             return redirect(pending.get("next") or "/workbench/")

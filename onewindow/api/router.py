@@ -58,8 +58,10 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
                 f"{text}（{'最小' if err['type'] == 'greater_than_equal' else '最大'}为 {limit}）"
             )
         details.append({"field": field, "message": text, "type": err.get("type")})
-    first = details[0] if details else {"field": None, "message": "输入有误"}
-    message = f"参数 {first['field']} {first['message']}" if first["field"] else first["message"]
+    first: dict[str, str | None] = details[0] if details else {"field": None, "message": "输入有误"}
+    message = (
+        f"参数 {first['field']} {first['message']}" if first["field"] else str(first["message"])
+    )
     return api.create_response(
         request, error_body("invalid_input", message, first["field"], details=details), status=422
     )

@@ -18,14 +18,19 @@ from django.shortcuts import redirect
 
 
 def _is_sysadmin(request: HttpRequest) -> bool:
-    from onewindow.accounts.selectors import has_permission, needs_second_factor
+    from onewindow.accounts.selectors import (
+        has_permission,
+        is_verified,
+        needs_second_factor,
+        request_actor,
+    )
 
-    user = request.user
-    if not user.is_active or not user.is_authenticated:
+    if not request.user.is_active or not request.user.is_authenticated:
         return False
-    if needs_second_factor(user) and not user.is_verified():  # type: ignore[arg-type,union-attr]
+    user = request_actor(request)
+    if needs_second_factor(user) and not is_verified(user):
         return False
-    return has_permission(user, "org.manage")  # type: ignore[arg-type]
+    return has_permission(user, "org.manage")
 
 
 class OneWindowAdminSite(admin.AdminSite):

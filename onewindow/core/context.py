@@ -20,9 +20,9 @@ def current() -> RequestContext | None:
     return _current.get()
 
 
-def set_current(ctx: RequestContext | None):  # type: ignore[no-untyped-def]
+def set_current(ctx: RequestContext | None):
     return _current.set(ctx)
 
 
-def reset(token) -> None:  # type: ignore[no-untyped-def]
+def reset(token) -> None:
     _current.reset(token)

@@ -125,9 +125,10 @@ def demo_id_number(n: int, *, born: dt.date, female: bool) -> str:
     return first17 + id_number_check_char(first17)
 
 
-def demo_credit_code(n: int) -> str:
+def demo_credit_code(n: int, *, kind: str = "91") -> str:
+    """A valid code registered in the county: 91 a company, 92 an individual business."""
     org_code = "".join(USCC_CHARSET[(n * 13 + i * 7) % 31] for i in range(9))
-    first17 = f"92610799{org_code}" if n % 2 else f"91610799{org_code}"
+    first17 = f"{kind}610799{org_code}"
     return first17 + credit_code_check_char(first17)
 
 
@@ -390,11 +391,11 @@ class DemoBuilder:
                 id_number=demo_id_number(n, born=born, female=female),
             )
         companies = [
-            ("青溪县绿源农业科技有限公司", "赵海涛", "13900000011"),
-            ("青溪县好味道餐饮店", "孙丽娟", "13900000012"),
-            ("陕西青石建设工程有限公司", "周建华", "13900000013"),
+            ("青溪县绿源农业科技有限公司", "赵海涛", "13900000011", "91"),
+            ("青溪县好味道餐饮店", "孙丽娟", "13900000012", "92"),
+            ("陕西青石建设工程有限公司", "周建华", "13900000013", "91"),
         ]
-        for n, (name, rep, phone) in enumerate(companies, start=1):
+        for n, (name, rep, phone, code_kind) in enumerate(companies, start=1):
             if User.objects.filter(kind=UserKind.APPLICANT, phone=phone).exists():
                 continue
             self.created += 1
@@ -403,7 +404,7 @@ class DemoBuilder:
                 name=name,
                 phone=phone,
                 password=DEMO_PASSWORD,
-                credit_code=demo_credit_code(n),
+                credit_code=demo_credit_code(n, kind=code_kind),
                 legal_representative=rep,
             )
 

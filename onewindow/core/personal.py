@@ -8,6 +8,8 @@ encryption at rest (SM4 with an HMAC-SM3 blind index) can be switched on by a mi
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 
@@ -42,14 +44,14 @@ def mask(kind: str, value: str | None) -> str:
 class PersonalDataField(models.CharField):
     """A CharField that holds personal information of `kind` ("id_number" or "phone")."""
 
-    def __init__(self, *args: object, kind: str = "id_number", **kwargs: object) -> None:
+    def __init__(self, *args: Any, kind: str = "id_number", **kwargs: Any) -> None:
         if kind not in MASKERS:
             raise ValueError(f"unknown personal data kind {kind!r}")
         self.personal_kind = kind
         kwargs.setdefault("max_length", 32)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
-    def deconstruct(self):  # type: ignore[no-untyped-def]
+    def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["kind"] = self.personal_kind
         return name, path, args, kwargs

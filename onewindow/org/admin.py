@@ -11,11 +11,11 @@ class RegionAdmin(AuditedAdmin):
     list_filter = ["level"]
     search_fields = ["code", "name"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         # the code and parent fix the materialised path of the whole subtree
         return ["code", "parent", "level"] if obj else []
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         if not change:
             obj.path = (obj.parent.path if obj.parent else "") + obj.code + "/"
         super().save_model(request, obj, form, change)

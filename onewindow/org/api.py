@@ -55,9 +55,10 @@ def list_service_points(request: HttpRequest) -> list[ServicePointOut]:
     "/windows", response=list[WindowOut], auth=django_auth, summary="窗口（本人管辖范围内）"
 )
 def list_windows(request: HttpRequest) -> list[WindowOut]:
-    from onewindow.accounts.selectors import has_permission
+    from onewindow.accounts.selectors import has_permission, request_actor
 
-    if not has_permission(request.user, "org.view"):  # type: ignore[arg-type]
+    user = request_actor(request)
+    if not has_permission(user, "org.view"):
         raise NotAllowed("您的岗位无权查看组织机构。")
     return [
         WindowOut(
@@ -69,5 +70,5 @@ def list_windows(request: HttpRequest) -> list[WindowOut]:
             region_code=w.service_point.region.code,
             department=w.department.name if w.department else None,
         )
-        for w in selectors.windows_for(request.user)  # type: ignore[arg-type]
+        for w in selectors.windows_for(user)
     ]

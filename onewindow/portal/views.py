@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from onewindow.accounts.access import applicant_required
+from onewindow.accounts.selectors import request_actor
 from onewindow.core.personal import mask_id_number, mask_phone
 from onewindow.org.choices import ServicePointKind
 from onewindow.org.models import Department
@@ -62,13 +63,14 @@ def display(request: HttpRequest) -> HttpResponse:
 
 @applicant_required
 def me(request: HttpRequest) -> HttpResponse:
-    applicant = request.user.applicant  # type: ignore[union-attr]
+    user = request_actor(request)
+    applicant = user.applicant
     return render(
         request,
         "portal/me.html",
         {
             "applicant": applicant,
             "id_masked": mask_id_number(applicant.id_number),
-            "phone_masked": mask_phone(request.user.phone),  # type: ignore[union-attr]
+            "phone_masked": mask_phone(user.phone),
         },
     )

@@ -27,13 +27,17 @@ from .forms import StaffForm
 from .menu import menu_for
 
 
+def actor(request: HttpRequest) -> User:
+    return acc.request_actor(request)
+
+
 def _ctx(request: HttpRequest, active: str, **extra: object) -> dict[str, object]:
-    return {"menu": menu_for(request.user), "active": active, **extra}  # type: ignore[arg-type]
+    return {"menu": menu_for(actor(request)), "active": active, **extra}
 
 
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = actor(request)
     acting = acc.acting_posts(user)
     posts = list(acc.staff_posts(user))
     absence = user.absences.filter(ended_at__isnull=True).first()
@@ -57,7 +61,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = acc_services.staff_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            person = acc_services.staff_create(actor=actor(request), **form.cleaned_data)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -70,13 +74,13 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required("org.view")
 def windows(request: HttpRequest) -> HttpResponse:
-    page = Paginator(org.windows_for(request.user), 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page = Paginator(org.windows_for(actor(request)), 50).get_page(request.GET.get("page"))
     return render(request, "workbench/windows.html", _ctx(request, "windows", page=page))
 
 
 @staff_required("org.view")
 def window_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    window = get_object_or_404(org.windows_for(request.user), pk=pk)  # type: ignore[arg-type]
+    window = get_object_or_404(org.windows_for(actor(request)), pk=pk)
     posts = window.posts.select_related("holder_a", "holder_b").annotate(
         a_absent=acc.open_absence_q("holder_a")
     )
@@ -89,7 +93,7 @@ def window_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("org.view")
 def staff(request: HttpRequest) -> HttpResponse:
-    qs = acc.staff_list(request.user)  # type: ignore[arg-type]
+    qs = acc.staff_list(actor(request))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -98,14 +102,14 @@ def staff(request: HttpRequest) -> HttpResponse:
             request,
             "staff",
             page=page,
-            may_manage=acc.has_permission(request.user, "staff.manage"),  # type: ignore[arg-type]
+            may_manage=acc.has_permission(actor(request), "staff.manage"),
         ),
     )
 
 
 @staff_required("org.view")
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(acc.staff_list(request.user), pk=pk)  # type: ignore[arg-type]
+    person = get_object_or_404(acc.staff_list(actor(request)), pk=pk)
     return render(
         request,
         "workbench/staff_detail.html",
@@ -116,7 +120,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             posts=acc.staff_posts(person),
             absence=person.absences.filter(ended_at__isnull=True).first(),
             phone_masked=mask_phone(person.phone),
-            may_mark=acc.has_permission(request.user, "staff.mark_absent"),  # type: ignore[arg-type]
+            may_mark=acc.has_permission(actor(request), "staff.mark_absent"),
         ),
     )
 
@@ -124,15 +128,15 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required("staff.mark_absent")
 def staff_absence(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(acc.staff_list(request.user), pk=pk)  # type: ignore[arg-type]
+    person = get_object_or_404(acc.staff_list(actor(request)), pk=pk)
     try:
         if request.POST.get("action") == "end":
-            acc_services.absence_end(actor=request.user, user=person)  # type: ignore[arg-type]
+            acc_services.absence_end(actor=actor(request), user=person)
             messages.success(request, f"已登记 {person} 返岗，A 岗恢复办理。")
         else:
             acc_services.absence_start(
-                actor=request.user,
-                user=person,  # type: ignore[arg-type]
+                actor=actor(request),
+                user=person,
                 reason=request.POST.get("reason", ""),
             )
             messages.success(request, f"已登记 {person} 离岗，其工作由 B 岗接替。")
@@ -162,7 +166,7 @@ def applicants(request: HttpRequest) -> HttpResponse:
             "applicants",
             rows=rows,
             query=query,
-            may_reveal=acc.has_permission(request.user, "personal.reveal"),  # type: ignore[arg-type]
+            may_reveal=acc.has_permission(actor(request), "personal.reveal"),
         ),
     )
 
@@ -174,8 +178,8 @@ def applicant_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     field = request.POST.get("field", "")
     try:
         value = acc_services.personal_reveal(
-            actor=request.user,
-            applicant=applicant,  # type: ignore[arg-type]
+            actor=actor(request),
+            applicant=applicant,
             field=field,
         )
     except DomainError as exc:
@@ -205,7 +209,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
     filters = _audit_filters(request)
     try:
-        qs = audit_search(**filters)  # type: ignore[arg-type]
+        qs = audit_search(**filters)
     except DomainError as exc:
         messages.error(request, exc.message)
         qs = audit_search()
@@ -227,7 +231,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     from onewindow.audit.selectors import audit_export_rows, audit_search
 
     filters = _audit_filters(request)
-    qs = audit_search(**filters)  # type: ignore[arg-type]
+    qs = audit_search(**filters)
     _record_export(request, filters)
     writer = csv.writer(_Echo())
 
@@ -247,7 +251,7 @@ def _record_export(request: HttpRequest, filters: dict[str, str]) -> None:
     with transaction.atomic():
         audit_record(
             action="audit.export",
-            actor=request.user,
+            actor=actor(request),
             role="auditadmin",
             summary="导出审计日志",
             after=filters,
@@ -271,7 +275,7 @@ def security_unlock(request: HttpRequest) -> HttpResponse:
         count = axes_reset(ip=ip, username=username)
         audit_record(
             action="security.unlock",
-            actor=request.user,
+            actor=actor(request),
             role="secadmin",
             summary=f"解除登录锁定：{username or ''} {ip or ''}".strip(),
             after={"username": username, "ip": ip, "attempts_cleared": count},

@@ -25,7 +25,7 @@ class Command(BaseCommand):
             bar = tqdm(steps, desc="演示数据", unit="步", disable=options["verbosity"] == 0)
             for label, step in bar:
                 bar.set_postfix_str(label)
-                step()  # type: ignore[operator]
+                step()
             self.stdout.write(
                 f"演示县已就绪：本次新建 {builder.created} 项"
                 if builder.created
