@@ -37,6 +37,7 @@ class OneWindowAdminSite(admin.AdminSite):
     site_header = "一窗通办 · 系统管理"
     site_title = "一窗通办"
     index_title = "组织、人员与系统设置"
+    site_url = "/workbench/"
 
     def has_permission(self, request: HttpRequest) -> bool:
         return _is_sysadmin(request)

@@ -156,3 +156,19 @@ def test_system_administrator_adds_staff_with_the_password_policy() -> None:
         action="accounts.staff.create", actor__username="xitong"
     ).exists()
     assert login_client("zc01").get("/workbench/staff/new/").status_code == 403
+
+
+def test_sign_ins_and_failures_are_audited(demo_password: str) -> None:
+    client = Client()
+    client.post("/accounts/login/", {"username": "zc06", "password": "nope"})
+    client.post("/accounts/applicant/login/", {"username": "13900000002", "password": "nope"})
+    client.post("/accounts/login/", {"username": "zc06", "password": demo_password})
+    failed = list(
+        AuditEntry.objects.filter(action="accounts.login_failed").values_list(
+            "object_id", flat=True
+        )
+    )
+    assert "zc06" in failed and "139****0002" in failed
+    assert "13900000002" not in str(failed)
+    ok = AuditEntry.objects.filter(action="accounts.login", actor__username="zc06").get()
+    assert ok.ip == "127.0.0.1" and ok.role == "staff"
