@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onewindow.core.context_processors.site",
+                "onewindow.workbench.context_processors.workbench_menu",
             ],
         },
     },

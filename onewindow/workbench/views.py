@@ -24,15 +24,10 @@ from onewindow.core.personal import mask_id_number, mask_phone
 from onewindow.org import selectors as org
 
 from .forms import StaffForm
-from .menu import menu_for
 
 
 def actor(request: HttpRequest) -> User:
     return acc.request_actor(request)
-
-
-def _ctx(request: HttpRequest, active: str, **extra: object) -> dict[str, object]:
-    return {"menu": menu_for(actor(request)), "active": active, **extra}
 
 
 @staff_required()
@@ -44,9 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/home.html",
-        _ctx(
-            request,
-            "home",
+        dict(
             acting=acting,
             posts=posts,
             absence=absence,
@@ -69,13 +62,13 @@ def staff_new(request: HttpRequest) -> HttpResponse:
                 request, f"已新增工作人员 {person}。请在“系统管理 › 岗位”中为其设置岗位。"
             )
             return redirect("workbench:staff")
-    return render(request, "workbench/staff_new.html", _ctx(request, "staff", form=form))
+    return render(request, "workbench/staff_new.html", dict(form=form))
 
 
 @staff_required("org.view")
 def windows(request: HttpRequest) -> HttpResponse:
     page = Paginator(org.windows_for(actor(request)), 50).get_page(request.GET.get("page"))
-    return render(request, "workbench/windows.html", _ctx(request, "windows", page=page))
+    return render(request, "workbench/windows.html", dict(page=page))
 
 
 @staff_required("org.view")
@@ -87,7 +80,7 @@ def window_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "workbench/window_detail.html",
-        _ctx(request, "windows", window=window, posts=posts),
+        dict(window=window, posts=posts),
     )
 
 
@@ -98,9 +91,7 @@ def staff(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/staff.html",
-        _ctx(
-            request,
-            "staff",
+        dict(
             page=page,
             may_manage=acc.has_permission(actor(request), "staff.manage"),
         ),
@@ -113,9 +104,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "workbench/staff_detail.html",
-        _ctx(
-            request,
-            "staff",
+        dict(
             person=person,
             posts=acc.staff_posts(person),
             absence=person.absences.filter(ended_at__isnull=True).first(),
@@ -161,9 +150,7 @@ def applicants(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/applicants.html",
-        _ctx(
-            request,
-            "applicants",
+        dict(
             rows=rows,
             query=query,
             may_reveal=acc.has_permission(actor(request), "personal.reveal"),
@@ -188,9 +175,7 @@ def applicant_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "workbench/reveal.html",
-        _ctx(
-            request,
-            "applicants",
+        dict(
             applicant=applicant,
             value=value,
             label="身份证号码" if field == "id_number" else "手机号码",
@@ -217,7 +202,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/audit.html",
-        _ctx(request, "audit", page=page, filters=filters, query=request.GET.urlencode()),
+        dict(page=page, filters=filters, query=request.GET.urlencode()),
     )
 
 
@@ -261,7 +246,7 @@ def _record_export(request: HttpRequest, filters: dict[str, str]) -> None:
 @staff_required("security.manage")
 def security(request: HttpRequest) -> HttpResponse:
     attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
-    return render(request, "workbench/security.html", _ctx(request, "security", attempts=attempts))
+    return render(request, "workbench/security.html", dict(attempts=attempts))
 
 
 @require_POST
