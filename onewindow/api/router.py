@@ -5,14 +5,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from onewindow.core.errors import DomainError
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """Chinese messages as characters, not \\u escapes."""
+
+    json_dumps_params: dict[str, Any] = {"ensure_ascii": False}  # noqa: RUF012
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="一窗通办 OneWindow API",
     version="1.0.0",
     description='政务服务平台公开接口。所有错误返回 {"error": {code, message, field}}。',
