@@ -19,7 +19,7 @@ from onewindow.core.errors import DomainError
 class ChineseJSONRenderer(JSONRenderer):
     """Chinese messages as characters, not \\u escapes."""
 
-    json_dumps_params: dict[str, Any] = {"ensure_ascii": False}  # noqa: RUF012
+    json_dumps_params: dict[str, Any] = {"ensure_ascii": False}
 
 
 api = NinjaAPI(
