@@ -32,3 +32,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 def roles_for(permission: str) -> frozenset[str]:
     return PERMISSIONS[permission]
+
+
+def admin_role(actor: object | None) -> str:
+    """The role an organisation write is recorded under: the system administrator's, or the
+    system's own when a command (the demo, an import) makes it."""
+    return R.SYSADMIN if actor is not None else "system"

@@ -20,7 +20,7 @@ from onewindow.org.models import Department, Region, Window
 
 from .choices import ADMIN_ROLES, ApplicantKind, Role, UserKind
 from .models import Absence, Applicant, Post, User
-from .permissions import roles_for
+from .permissions import admin_role, roles_for
 from .selectors import Jurisdiction, acting_posts, has_permission, held_roles
 
 
@@ -114,10 +114,6 @@ def applicant_register(
     return applicant
 
 
-def _admin_role(actor: User | None) -> str:
-    return "sysadmin" if actor is not None else "system"
-
-
 def staff_create(
     *, actor: User | None, username: str, name: str, phone: str = "", password: str
 ) -> User:
@@ -138,7 +134,7 @@ def staff_create(
         audit_record(
             action="accounts.staff.create",
             actor=actor,
-            role=_admin_role(actor),
+            role=admin_role(actor),
             obj=user,
             summary=f"新增工作人员：{name}（{username}）",
             after={"username": username, "phone": mask_phone(phone)},
@@ -201,7 +197,7 @@ def post_create(
         audit_record(
             action="accounts.post.create",
             actor=actor,
-            role=_admin_role(actor),
+            role=admin_role(actor),
             obj=post,
             summary=f"设置岗位：{post.name}",
             after={
