@@ -22,7 +22,7 @@ def load_demo_county() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_demo_county()
 
@@ -31,7 +31,7 @@ _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_r
 
 
 @pytest.fixture(autouse=True)
-def _demo_county(request):  # type: ignore[no-untyped-def]
+def _demo_county(request):
     """A transactional test (live server, concurrency) flushes the database when it ends; the
     next database test on the same worker finds the demo county gone and loads it again."""
     if request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames):
@@ -72,7 +72,7 @@ def login_client(username: str) -> Client:
 
 
 @pytest.fixture
-def as_user():  # type: ignore[no-untyped-def]
+def as_user():
     return login_client
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from onewindow.core import context
 
 from .models import AuditEntry
+
+logger = logging.getLogger(__name__)
 
 
 def _jsonable(value: Any) -> Any:
@@ -35,11 +41,17 @@ def audit_record(
     summary: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    actor_name: str = "",
 ) -> AuditEntry:
     """Append one entry. Call it inside the same `transaction.atomic()` as the change it records.
 
     The actor's IP comes from the request context; personal data must not be put in `summary`,
-    `before` or `after` whole (pass masked values).
+    `before` or `after` whole (pass masked values). `actor_name` overrides the name recorded for
+    the actor (for example the operating-system user of a console command).
+
+    The entry is inserted unsealed, without any shared lock; after the commit a best-effort
+    sealer chains it (see `onewindow.audit.chain`). A failure there never fails the caller: the
+    periodic `onewindow audit seal` picks the entry up.
     """
     ctx = context.current()
     if obj is not None:
@@ -53,7 +65,7 @@ def audit_record(
     entry = AuditEntry.objects.create(
         occurred_at=timezone.now(),
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_name=(str(actor) if actor is not None else "系统")[:150],
+        actor_name=(actor_name or (str(actor) if actor is not None else "系统"))[:150],
         role=role,
         ip=ctx.ip if ctx else None,
         action=action,
@@ -66,7 +78,24 @@ def audit_record(
     return entry
 
 
+# Sealing after a commit is throttled per process: under load, one sealing pass every
+# SEAL_INTERVAL seconds picks up everything committed since in one batch (sealing one row per
+# commit costs several statements each). A quiet system seals every write at once.
+SEAL_INTERVAL = float(getattr(settings, "ONEWINDOW_AUDIT_SEAL_INTERVAL", 0.2))
+_throttle = threading.Lock()
+_last_seal = float("-inf")
+
+
 def _seal_after_commit() -> None:
+    global _last_seal
     from .chain import seal_pending
 
-    seal_pending(wait=False)
+    with _throttle:
+        now = time.monotonic()
+        if now - _last_seal < SEAL_INTERVAL:
+            return
+        _last_seal = now
+    try:
+        seal_pending(wait=False)
+    except Exception:  # the change is committed; sealing is retried by `onewindow audit seal`
+        logger.exception("audit: sealing after commit failed; left for the periodic sealer")

@@ -5,7 +5,7 @@ is looked up by its natural key first, so a second run changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -236,7 +236,7 @@ class DemoBuilder:
         )
 
     # -- the county -----------------------------------------------------------------------------
-    def steps(self) -> Iterator[tuple[str, object]]:
+    def steps(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "县级区划与中心", self.build_county
         yield "部门与窗口", self.build_departments
         yield "乡镇与村（社区）", self.build_towns
