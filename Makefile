@@ -44,7 +44,7 @@ test: $(VENV)/.dev var
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ## lint: ruff, ruff format --check, mypy, manage.py check, makemigrations --check
-lint: $(VENV)/.dev
+lint: $(VENV)/.dev var
 	$(BIN)/ruff check onewindow bench
 	$(BIN)/ruff format --check onewindow bench
 	$(BIN)/mypy onewindow
