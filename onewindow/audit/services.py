@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
 from onewindow.core import context
@@ -82,20 +82,45 @@ def audit_record(
 # SEAL_INTERVAL seconds picks up everything committed since in one batch (sealing one row per
 # commit costs several statements each). A quiet system seals every write at once.
 SEAL_INTERVAL = float(getattr(settings, "ONEWINDOW_AUDIT_SEAL_INTERVAL", 0.2))
+# When a pass is skipped by the throttle, one follow-up pass is scheduled SEAL_INTERVAL later on a
+# daemon timer, so the tail of a burst is sealed within a fraction of a second even if nothing is
+# written after it (the periodic `onewindow audit seal` stays the backstop after a crash).
+SEAL_FOLLOWUP = bool(getattr(settings, "ONEWINDOW_AUDIT_SEAL_FOLLOWUP", True))
 _throttle = threading.Lock()
 _last_seal = float("-inf")
+_followup: threading.Timer | None = None
 
 
-def _seal_after_commit() -> None:
-    global _last_seal
+def _seal_now() -> None:
     from .chain import seal_pending
 
-    with _throttle:
-        now = time.monotonic()
-        if now - _last_seal < SEAL_INTERVAL:
-            return
-        _last_seal = now
     try:
         seal_pending(wait=False)
     except Exception:  # the change is committed; sealing is retried by `onewindow audit seal`
         logger.exception("audit: sealing after commit failed; left for the periodic sealer")
+
+
+def _seal_after_commit() -> None:
+    global _last_seal, _followup
+    with _throttle:
+        now = time.monotonic()
+        if now - _last_seal < SEAL_INTERVAL:
+            if SEAL_FOLLOWUP and _followup is None:
+                _followup = threading.Timer(SEAL_INTERVAL, _seal_followup)
+                _followup.daemon = True
+                _followup.start()
+            return
+        _last_seal = now
+    _seal_now()
+
+
+def _seal_followup() -> None:
+    """Runs on the timer's own thread, with its own database connection, closed at the end."""
+    global _last_seal, _followup
+    with _throttle:
+        _followup = None
+        _last_seal = time.monotonic()
+    try:
+        _seal_now()
+    finally:
+        connections.close_all()

@@ -182,6 +182,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("ONEWINDOW_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
+# Audit log: a sealing pass after a commit at most this often per process; a skipped pass is
+# followed up on a timer (see docs/adr/0002-audit-chain.md).
+ONEWINDOW_AUDIT_SEAL_INTERVAL = float(env("ONEWINDOW_AUDIT_SEAL_INTERVAL", "0.2"))
+ONEWINDOW_AUDIT_SEAL_FOLLOWUP = env_bool("ONEWINDOW_AUDIT_SEAL_FOLLOWUP", True)
+
 # Key for encrypting personal data at rest (SM4) and its blind index; never in the repository.
 ONEWINDOW_PERSONAL_DATA_KEY = env("ONEWINDOW_PERSONAL_DATA_KEY")
 

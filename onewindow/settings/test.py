@@ -15,3 +15,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 ONEWINDOW_PERSONAL_DATA_KEY = "test-personal-data-key"
+# No follow-up sealing thread outliving a test (a test that wants it turns it on).
+ONEWINDOW_AUDIT_SEAL_FOLLOWUP = False

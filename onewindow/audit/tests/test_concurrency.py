@@ -146,3 +146,22 @@ def test_a_busy_sealer_makes_others_skip(
     assert not errors, errors
     assert seal_pending() == 1
     assert connection.vendor == "postgresql"
+
+
+def test_the_tail_of_a_burst_is_sealed_without_a_further_write(
+    require_postgres: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "SEAL_FOLLOWUP", True)
+    monkeypatch.setattr(services, "SEAL_INTERVAL", 0.2)
+    monkeypatch.setattr(services, "_last_seal", float("-inf"))
+    for i in range(20):  # within one interval: all but the first pass are throttled
+        with transaction.atomic():
+            audit_record(action="test.burst", object_id=str(i), summary="突发")
+    deadline = time.monotonic() + 5
+    while AuditEntry.objects.filter(seq__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    assert verify_chain().ok
+    timer = services._followup
+    if timer is not None:
+        timer.join(5)
