@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from onewindow.api.router import api
 from onewindow.core.views import healthz
@@ -7,6 +8,7 @@ from onewindow.core.views import healthz
 urlpatterns = [
     path("", include("onewindow.portal.urls")),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url="/static/onewindow/emblem.svg", permanent=True)),
     path("accounts/", include("onewindow.accounts.urls")),
     path("workbench/", include("onewindow.workbench.urls")),
     path("api/v1/", api.urls),

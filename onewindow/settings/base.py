@@ -79,6 +79,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "onewindow.urls"
+CSRF_FAILURE_VIEW = "onewindow.core.views.csrf_failure"
 WSGI_APPLICATION = "onewindow.wsgi.application"
 
 TEMPLATES = [

@@ -25,6 +25,16 @@ def test_csrf_is_enforced() -> None:
     client = Client(enforce_csrf_checks=True)
     response = client.post("/accounts/login/", {"username": "zc01", "password": "x"})
     assert response.status_code == 403
+    assert "页面已过期" in response.content.decode()
+
+
+def test_error_pages_are_chinese() -> None:
+    from onewindow.conftest import login_client
+
+    assert "找不到您要的页面" in Client().get("/no-such-page/").content.decode()
+    response = login_client("shenji").get("/workbench/windows/")
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode()
 
 
 def test_display_modes_work_without_javascript() -> None:
