@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.accounts import selectors as acc
 from onewindow.accounts import services as acc_services
@@ -43,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             acting=acting,
             posts=posts,
             absence=absence,
+            has_totp=TOTPDevice.objects.devices_for_user(user, confirmed=True).exists(),
             backups=[ap for ap in acting if ap.as_backup],
             roles=sorted({acc.ROLE_LABELS[ap.role] for ap in acting}),
         ),

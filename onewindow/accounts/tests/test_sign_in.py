@@ -129,6 +129,8 @@ def test_any_staff_member_may_enrol_a_second_factor(demo_password: str) -> None:
     token = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
     assert client.post("/accounts/otp/", {"token": token}).status_code == 302
     assert TOTPDevice.objects.get(user__username="zc05").confirmed
+    home = client.get("/workbench/").content.decode()
+    assert "已启用" in home and "启用双因素认证" not in home
     # from now on their sign-in asks for the code
     response = Client().post("/accounts/login/", {"username": "zc05", "password": demo_password})
     assert response["Location"] == "/accounts/otp/"
