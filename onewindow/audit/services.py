@@ -78,6 +78,21 @@ def audit_record(
     return entry
 
 
+def record_export(
+    *, actor: Any = None, actor_name: str = "", role: str, summary: str, filters: dict[str, Any]
+) -> AuditEntry:
+    """Reading the log out is itself on record: who exported, with which filters."""
+    with transaction.atomic():
+        return audit_record(
+            action="audit.export",
+            actor=actor,
+            actor_name=actor_name,
+            role=role,
+            summary=summary,
+            after=filters,
+        )
+
+
 # Sealing after a commit is throttled per process: under load, one sealing pass every
 # SEAL_INTERVAL seconds picks up everything committed since in one batch (sealing one row per
 # commit costs several statements each). A quiet system seals every write at once.

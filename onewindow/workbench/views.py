@@ -6,7 +6,6 @@ import csv
 from collections.abc import Iterator
 
 from axes.models import AccessAttempt
-from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,8 +17,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from onewindow.accounts import selectors as acc
 from onewindow.accounts import services as acc_services
 from onewindow.accounts.access import staff_required
+from onewindow.accounts.choices import Role
 from onewindow.accounts.models import Applicant, User
-from onewindow.audit.services import audit_record
+from onewindow.audit.selectors import audit_export_rows, audit_search
+from onewindow.audit.services import record_export
+from onewindow.calendar.views import publish_view, year_view
 from onewindow.core.errors import DomainError
 from onewindow.core.personal import mask_id_number, mask_phone
 from onewindow.org import selectors as org
@@ -192,8 +194,6 @@ def _audit_filters(request: HttpRequest) -> dict[str, str]:
 
 @staff_required("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    from onewindow.audit.selectors import audit_search
-
     filters = _audit_filters(request)
     try:
         qs = audit_search(**filters)
@@ -215,11 +215,11 @@ class _Echo:
 
 @staff_required("audit.view")
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
-    from onewindow.audit.selectors import audit_export_rows, audit_search
-
     filters = _audit_filters(request)
     qs = audit_search(**filters)
-    _record_export(request, filters)
+    record_export(
+        actor=actor(request), role=Role.AUDITADMIN, summary="导出审计日志（CSV）", filters=filters
+    )
     writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
@@ -232,54 +232,36 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
-def _record_export(request: HttpRequest, filters: dict[str, str]) -> None:
-    from django.db import transaction
-
-    with transaction.atomic():
-        audit_record(
-            action="audit.export",
-            actor=actor(request),
-            role="auditadmin",
-            summary="导出审计日志",
-            after=filters,
-        )
-
-
 @staff_required("security.manage")
 def security(request: HttpRequest) -> HttpResponse:
-    attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
+    attempts = [
+        {"attempt": a, "account": mask_phone(a.username) if a.username.isdigit() else a.username}
+        for a in AccessAttempt.objects.order_by("-attempt_time")[:200]
+    ]
     return render(request, "workbench/security.html", dict(attempts=attempts))
 
 
 @require_POST
 @staff_required("security.manage")
 def security_unlock(request: HttpRequest) -> HttpResponse:
-    from django.db import transaction
-
-    username = request.POST.get("username") or None
-    ip = request.POST.get("ip") or None
-    with transaction.atomic():
-        count = axes_reset(ip=ip, username=username)
-        audit_record(
-            action="security.unlock",
+    try:
+        acc_services.lockout_reset(
             actor=actor(request),
-            role="secadmin",
-            summary=f"解除登录锁定：{username or ''} {ip or ''}".strip(),
-            after={"username": username, "ip": ip, "attempts_cleared": count},
+            attempt_id=int(request.POST.get("attempt", "0") or 0),
+            what=request.POST.get("what", ""),
         )
-    messages.success(request, "已解除锁定。")
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "请求无效。"))
+    else:
+        messages.success(request, "已解除锁定。")
     return redirect("workbench:security")
 
 
 @staff_required("org.view")
 def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse:
-    from onewindow.calendar.views import year_view
-
     return year_view(request, year or timezone.localdate().year)
 
 
 @staff_required("calendar.manage")
 def calendar_publish(request: HttpRequest) -> HttpResponse:
-    from onewindow.calendar.views import publish_view
-
     return publish_view(request)

@@ -174,3 +174,39 @@ def test_sign_ins_and_failures_are_audited(demo_password: str) -> None:
     assert "13900000002" not in str(failed)
     ok = AuditEntry.objects.filter(action="accounts.login", actor__username="zc06").get()
     assert ok.ip == "127.0.0.1" and ok.role == "staff"
+
+
+def test_security_administrator_lifts_a_lockout_on_record(demo_password: str) -> None:
+    from axes.models import AccessAttempt
+
+    locked = Client(REMOTE_ADDR="10.1.1.1")  # the staff below sign in from 127.0.0.1
+    for _ in range(5):
+        locked.post("/accounts/applicant/login/", {"username": "13900000003", "password": "x"})
+    assert (
+        locked.post(
+            "/accounts/applicant/login/", {"username": "13900000003", "password": demo_password}
+        ).status_code
+        == 429
+    )
+    secadmin = login_client("anquan")
+    page = secadmin.get("/workbench/security/").content.decode()
+    assert "139****0003" in page and "13900000003" not in page  # the phone stays masked
+    attempt = AccessAttempt.objects.get(username="13900000003")
+    assert (
+        login_client("zc01")
+        .post("/workbench/security/unlock/", {"attempt": attempt.pk, "what": "username"})
+        .status_code
+        == 403
+    )
+    response = secadmin.post(
+        "/workbench/security/unlock/", {"attempt": attempt.pk, "what": "username"}
+    )
+    assert response.status_code == 302
+    assert (
+        locked.post(
+            "/accounts/applicant/login/", {"username": "13900000003", "password": demo_password}
+        ).status_code
+        == 302
+    )
+    entry = AuditEntry.objects.get(action="security.unlock")
+    assert entry.role == "secadmin" and "139****0003" in entry.summary

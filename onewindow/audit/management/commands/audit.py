@@ -18,12 +18,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 from tqdm import tqdm
 
 from onewindow.audit.chain import seal_pending, verify_chain
 from onewindow.audit.selectors import audit_export_records, audit_export_rows, audit_search
-from onewindow.audit.services import audit_record
+from onewindow.audit.services import record_export
 from onewindow.core.errors import DomainError
 
 PROGRESS_FROM = 5000  # rows; smaller exports show no progress bar
@@ -122,14 +121,12 @@ class Command(BaseCommand):
                         fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
                         written += 1
                         bar.update()
-        with transaction.atomic():
-            audit_record(
-                action="audit.export",
-                actor_name=f"命令行：{_os_user()}",
-                role="console",
-                summary=f"命令行导出审计日志 {written} 条（{fmt}）",
-                after=filters,
-            )
+        record_export(
+            actor_name=f"命令行：{_os_user()}",
+            role="console",
+            summary=f"命令行导出审计日志 {written} 条（{fmt}）",
+            filters=filters,
+        )
         self.stdout.write(f"已导出 {written} 条审计记录到 {output}")
 
 
