@@ -78,8 +78,18 @@ def acting_posts(user: User) -> list[ActingPost]:
     return result
 
 
+def _bootstrap_admin(user: User) -> bool:
+    """A Django superuser (`onewindow createsuperuser`) is the installation's first system
+    administrator: the system administrator's permissions over the whole tree, nothing more, so
+    the separation of the three administrators holds for it too."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
 def roles_of(user: User) -> set[str]:
-    return {ap.role for ap in acting_posts(user)}
+    roles = {ap.role for ap in acting_posts(user)}
+    if _bootstrap_admin(user):
+        roles.add(Role.SYSADMIN)
+    return roles
 
 
 def jurisdiction(user: User, *, permission: str | None = None) -> Jurisdiction:
@@ -88,13 +98,14 @@ def jurisdiction(user: User, *, permission: str | None = None) -> Jurisdiction:
     from .permissions import roles_for
 
     allowed = roles_for(permission) if permission else None
-    return Jurisdiction(
-        frozenset(
-            (ap.post.region.path, ap.post.department_id)
-            for ap in acting_posts(user)
-            if allowed is None or ap.role in allowed
-        )
-    )
+    scopes = {
+        (ap.post.region.path, ap.post.department_id)
+        for ap in acting_posts(user)
+        if allowed is None or ap.role in allowed
+    }
+    if _bootstrap_admin(user) and (allowed is None or Role.SYSADMIN in allowed):
+        scopes.add(("", None))  # every path starts with ""
+    return Jurisdiction(frozenset(scopes))
 
 
 def scope(
@@ -138,7 +149,10 @@ def held_roles(user: User, *, exclude_post: int | None = None) -> set[str]:
     posts = Post.objects.filter(Q(holder_a=user) | Q(holder_b=user), active=True)
     if exclude_post is not None:
         posts = posts.exclude(pk=exclude_post)
-    return set(posts.values_list("role", flat=True))
+    roles = set(posts.values_list("role", flat=True))
+    if _bootstrap_admin(user):
+        roles.add(Role.SYSADMIN)
+    return roles
 
 
 def staff_posts(user: User) -> QuerySet[Post]:

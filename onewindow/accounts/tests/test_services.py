@@ -201,3 +201,32 @@ def test_acting_holder_follows_absence() -> None:
     assert acting_holder(post).username == "ga_sp1"
     services.absence_start(actor=fresh("ga_fzr"), user=fresh("ga_sp1"), reason="年休假")
     assert acting_holder(post).username == "ga_sp2"
+
+
+def test_createsuperuser_makes_a_bootstrap_system_administrator(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    from onewindow.conftest import login_client
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Boot#Strap2026")
+    call_command(
+        "createsuperuser", "--no-input", username="root_admin", email="a@example.cn", verbosity=0
+    )
+    root = fresh("root_admin")
+    assert needs_second_factor(root)
+    assert has_permission(root, "org.manage") and has_permission(root, "calendar.manage")
+    assert not has_permission(root, "audit.view") and not has_permission(root, "security.manage")
+    assert not has_permission(root, "personal.reveal")
+    with pytest.raises(NotAllowed, match="三员分立"):  # and cannot take a business post
+        services.post_create(
+            actor=None,
+            name="兼任",
+            role=Role.ACCEPTOR,
+            region=Region.objects.get(code="610799000000"),
+            holder_a=root,
+            holder_b=fresh("zc02"),
+        )
+    monkeypatch.setattr("onewindow.conftest.DEMO_PASSWORD", "Boot#Strap2026")
+    client = login_client("root_admin")  # passes TOTP enrolment
+    assert client.get("/sysadmin/").status_code == 200
+    assert client.get("/workbench/windows/").status_code == 200  # the whole county
