@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import guide_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("service-points/", views.service_points, name="service-points"),
     path("display/", views.display, name="display"),
     path("me/", views.me, name="me"),
+    path("guide/", guide_views.guide_index, name="guide-index"),
+    path("guide/<str:code>/", guide_views.guide_detail, name="guide-detail"),
 ]

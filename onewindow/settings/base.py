@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onewindow.accounts",
     "onewindow.org",
     "onewindow.calendar",
+    "onewindow.catalogue",
     "onewindow.audit",
     "onewindow.portal",
     "onewindow.workbench",

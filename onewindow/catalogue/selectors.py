@@ -1,0 +1,141 @@
+"""Reads of the catalogue: the published guides, what an applicant must bring in their situation,
+the differences between two versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import Bundle, Item, ItemVersion, Material, Situation, SituationOption
+
+
+def published_items() -> QuerySet[Item]:
+    return (
+        Item.objects.filter(published__isnull=False)
+        .select_related("published", "department", "region")
+        .order_by("department__code", "code")
+    )
+
+
+def items_for_level(level: str) -> QuerySet[Item]:
+    # JSON "contains" is not portable to SQLite; the list is short, so match the JSON text
+    return published_items().filter(published__levels__icontains=f'"{level}"')
+
+
+def items_for_topic(
+    *, life_event: str | None = None, business_stage: str | None = None
+) -> QuerySet[Item]:
+    qs = published_items()
+    if life_event:
+        qs = qs.filter(published__life_events__icontains=f'"{life_event}"')
+    if business_stage:
+        qs = qs.filter(published__business_stages__icontains=f'"{business_stage}"')
+    return qs
+
+
+def guide(code: str) -> Item | None:
+    """The published guide of one item with everything its page shows, in a fixed number of
+    queries."""
+    return (
+        published_items()
+        .prefetch_related(
+            Prefetch("published__materials", queryset=Material.objects.order_by("order", "id")),
+            "published__fees",
+            "published__faqs",
+            "published__co_departments",
+            Prefetch(
+                "published__situations",
+                queryset=Situation.objects.order_by("order", "id").prefetch_related(
+                    Prefetch(
+                        "options",
+                        queryset=SituationOption.objects.prefetch_related("adds", "removes"),
+                    )
+                ),
+            ),
+            "bundles",
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The materials for one applicant's answers, and the answers that were understood."""
+
+    materials: list[Material]
+    answers: dict[str, str]
+    unanswered: list[Situation]
+
+
+def materials_for(version: ItemVersion, answers: dict[str, str]) -> Selection:
+    """Base materials, plus what the chosen options add, minus what they remove. Unknown
+    questions or options are ignored (they come from a URL)."""
+    materials = list(version.materials.all())
+    chosen: dict[str, str] = {}
+    added: set[int] = set()
+    removed: set[int] = set()
+    unanswered: list[Situation] = []
+    for situation in version.situations.all():
+        option = next(
+            (o for o in situation.options.all() if o.key == answers.get(situation.key)), None
+        )
+        if option is None:
+            unanswered.append(situation)
+            continue
+        chosen[situation.key] = option.key
+        added |= {m.pk for m in option.adds.all()}
+        removed |= {m.pk for m in option.removes.all()}
+    selected = [
+        m for m in materials if (not m.situational or m.pk in added) and m.pk not in removed
+    ]
+    return Selection(selected, chosen, unanswered)
+
+
+def bundles() -> QuerySet[Bundle]:
+    return Bundle.objects.prefetch_related("steps__item__published").order_by("code")
+
+
+def version_history(item: Item) -> QuerySet[ItemVersion]:
+    return item.versions.filter(Q(status="published") | Q(status="superseded")).order_by("-number")
+
+
+LABELS = {
+    f.name: str(f.verbose_name)
+    for f in ItemVersion._meta.get_fields()
+    if hasattr(f, "verbose_name")
+}
+
+
+def version_diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(label, before, after) for every element that differs between two versions' data (as
+    `services.version_as_data` gives them); materials compared by their key."""
+    rows: list[tuple[str, Any, Any]] = []
+    for field, label in LABELS.items():
+        if field in old and old.get(field) != new.get(field):
+            rows.append((label, old.get(field), new.get(field)))
+    before = {m["key"]: m for m in old.get("materials", [])}
+    after = {m["key"]: m for m in new.get("materials", [])}
+    for key in sorted(before.keys() | after.keys()):
+        if before.get(key) != after.get(key):
+            rows.append(
+                (
+                    "申请材料",
+                    before[key]["name"] if key in before else "（无）",
+                    _material_text(after[key]) if key in after else "（删除）",
+                )
+            )
+    for name in ("fees", "situations", "faqs"):
+        if old.get(name) != new.get(name):
+            label = {"fees": "收费", "situations": "情形", "faqs": "常见问题"}[name]
+            rows.append((label, len(old.get(name, [])), len(new.get(name, []))))
+    return rows
+
+
+def _material_text(m: dict[str, Any]) -> str:
+    flags = "必需" if m.get("required") else "非必需"
+    if m.get("deficiency_ok"):
+        flags += "，可容缺"
+    return f"{m['name']}（{flags}）"

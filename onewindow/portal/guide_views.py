@@ -1,0 +1,71 @@
+"""Public guide pages (办事指南): browse the published catalogue, read one item's guide, answer its
+situation questions and see exactly what to bring. Works without JavaScript (a GET form)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from onewindow.catalogue import selectors
+from onewindow.catalogue.choices import BUSINESS_STAGES, LEVELS, LIFE_EVENTS
+from onewindow.org.models import Department
+
+
+def guide_index(request: HttpRequest) -> HttpResponse:
+    event = request.GET.get("event", "")
+    stage = request.GET.get("stage", "")
+    level = request.GET.get("level", "")
+    department = request.GET.get("department", "")
+    items = selectors.published_items()
+    title = "全部事项"
+    if event in LIFE_EVENTS:
+        items, title = (
+            selectors.items_for_topic(life_event=event),
+            f"个人办事 · {LIFE_EVENTS[event]}",
+        )
+    elif stage in BUSINESS_STAGES:
+        items, title = (
+            selectors.items_for_topic(business_stage=stage),
+            f"企业办事 · {BUSINESS_STAGES[stage]}",
+        )
+    elif level in dict(LEVELS):
+        items, title = selectors.items_for_level(level), f"{dict(LEVELS)[level]}可办事项"
+    elif department:
+        items = items.filter(department__code=department)
+        found = Department.objects.filter(code=department).first()
+        title = found.name if found else title
+    return render(
+        request,
+        "portal/guide/index.html",
+        {
+            "items": items,
+            "title": title,
+            "life_events": LIFE_EVENTS,
+            "business_stages": BUSINESS_STAGES,
+            "levels": LEVELS,
+            "departments": Department.objects.filter(items__published__isnull=False)
+            .distinct()
+            .order_by("code"),
+            "bundles": selectors.bundles(),
+        },
+    )
+
+
+def guide_detail(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.guide(code)
+    if item is None:
+        raise Http404("没有这个事项，或它尚未发布。")
+    version = item.published
+    assert version is not None
+    answers = {k[2:]: request.GET.get(k, "") for k in request.GET if k.startswith("s_")}
+    selection = selectors.materials_for(version, answers)
+    return render(
+        request,
+        "portal/guide/detail.html",
+        {
+            "item": item,
+            "v": version,
+            "selection": selection,
+            "answered": bool(selection.answers),
+        },
+    )
