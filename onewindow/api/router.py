@@ -53,6 +53,9 @@ _MESSAGES = {
     "int_from_float": "应为整数",
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
+    "string_too_short": "不能为空",
+    "string_too_long": "过长",
+    "string_pattern_mismatch": "格式不正确",
 }
 
 
@@ -90,3 +93,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/calendar", "onewindow.calendar.api.router")
 api.add_router("/org", "onewindow.org.api.router")
+api.add_router("/items", "onewindow.catalogue.api.router")

@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from onewindow.accounts.access import applicant_required
 from onewindow.accounts.selectors import request_actor
+from onewindow.catalogue import search as catalogue_search
 from onewindow.core.personal import mask_id_number, mask_phone
 from onewindow.org.choices import ServicePointKind
 from onewindow.org.models import Department
@@ -30,12 +31,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
+    hits = catalogue_search.search(query, limit=20) if query else []
     departments = Department.objects.filter(name__contains=query)[:20] if query else []
     points = public_service_points().filter(name__contains=query)[:20] if query else []
     return render(
         request,
         "portal/search.html",
-        {"query": query, "departments": departments, "points": points},
+        {"query": query, "hits": hits, "departments": departments, "points": points},
     )
 
 
