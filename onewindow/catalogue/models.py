@@ -99,6 +99,12 @@ class ItemVersion(TimeStampedModel):
     life_events = models.JSONField("个人主题", default=list, blank=True)
     business_stages = models.JSONField("法人主题", default=list, blank=True)
     keywords = models.JSONField("常用说法", default=list, blank=True)
+    flow = models.JSONField(
+        "办理流程",
+        default=dict,
+        blank=True,
+        help_text="环节、操作、角色和各环节时限，见 catalogue/flows.py",
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

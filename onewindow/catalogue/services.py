@@ -27,6 +27,7 @@ from .choices import (
     ResultType,
     VersionStatus,
 )
+from .flows import default_flow, flow_problems
 from .models import (
     Bundle,
     BundleItem,
@@ -64,6 +65,7 @@ SCALAR_FIELDS = (
     "life_events",
     "business_stages",
     "keywords",
+    "flow",
 )
 
 
@@ -126,6 +128,12 @@ def _problems(data: dict[str, Any]) -> list[str]:
                     bad(
                         f"情形“{situation.get('question')}”的选项“{option.get('answer')}”引用了不存在的材料 {key}。"
                     )
+    if data.get("flow") and not out:
+        departments = set(Department.objects.values_list("code", flat=True))
+        for problem in flow_problems(
+            data["flow"], promised_limit=promised or 0, departments=departments
+        ):
+            bad(f"办理流程：{problem}")
     return out
 
 
@@ -194,6 +202,14 @@ def _department(code: str, field: str = "department") -> Department:
 def item_draft_from_data(*, data: dict[str, Any], region: Region, actor: Any) -> ItemVersion:
     """A new draft version of the item `data["code"]` (creating the item if new) from one guide
     written as a dict (the demo catalogue, the Excel import). Nothing is saved if any rule fails."""
+    data = dict(data)
+    if not data.get("flow") and data.get("handling") in Handling.values:
+        data["flow"] = default_flow(
+            handling=data["handling"],
+            promised_limit=int(data.get("promised_limit") or 0),
+            department=data.get("department", ""),
+            co_departments=list(data.get("co_departments") or []),
+        )
     _raise_if(_problems(data))
     department = _department(data["department"])
     with transaction.atomic():

@@ -142,6 +142,13 @@ def test_draft_review_publish_and_the_published_version_never_changes() -> None:
     draft = services.version_new_draft(item=item, actor=None, change_note="承诺时限压缩")
     draft.promised_limit = 3
     draft.save()
+    with pytest.raises(InvalidInput, match="超过了承诺时限 3 个工作日"):  # the flow must shrink too
+        services.version_review(version=draft, actor=None)
+    from onewindow.catalogue.flows import default_flow
+
+    draft.flow = default_flow(handling="promised", promised_limit=3, department="610799-SCJG",
+                              co_departments=[])
+    draft.save()
     services.version_review(version=draft, actor=None)
     services.version_publish(version=draft, actor=None)
     v1.refresh_from_db()
@@ -238,3 +245,101 @@ def test_bundle_refers_only_to_existing_items() -> None:
         actor=None,
     )
     assert [s.item.code for s in bundle.steps.all()] == [FOOD["code"]]
+
+
+def test_a_default_flow_is_drawn_up_and_fits_the_promised_limit() -> None:
+    version = publish(FOOD)
+    keys = [s["key"] for s in version.flow["states"]]
+    assert keys == ["accept", "review", "decide", "done"]
+    assert sum(s["limit"] for s in version.flow["states"]) <= FOOD["promised_limit"]
+    joint = copy.deepcopy(FOOD)
+    joint.update(code="000105009000", co_departments=["610799-XF", "610799-CG"])
+    version = publish(joint)
+    review = version.flow["states"][1]
+    assert review["kind"] == "joint" and [b["lead"] for b in review["branches"]] == [
+        True,
+        False,
+        False,
+    ]
+
+
+def flow_with(**change) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    from onewindow.catalogue.flows import default_flow
+
+    flow = default_flow(
+        handling="promised", promised_limit=5, department="610799-SCJG", co_departments=[]
+    )
+    for key, value in change.items():
+        flow[key] = value(flow)
+    return flow
+
+
+@pytest.mark.parametrize(
+    ("flow", "words"),
+    [
+        (
+            flow_with(
+                states=lambda f: [
+                    *f["states"],
+                    {
+                        "key": "orphan",
+                        "name": "孤立环节",
+                        "kind": "task",
+                        "limit": 0,
+                        "roles": ["approver"],
+                    },
+                ]
+            ),
+            "环节“孤立环节”从开始环节无法到达",
+        ),
+        (
+            flow_with(actions=lambda f: [a for a in f["actions"] if a["to"] != "done"]),
+            "无法到达任何办结环节",
+        ),
+        (
+            flow_with(
+                states=lambda f: [
+                    {**s, "limit": 9} if s["key"] == "review" else s for s in f["states"]
+                ]
+            ),
+            "超过了承诺时限 5 个工作日",
+        ),
+        (
+            flow_with(
+                actions=lambda f: [
+                    *f["actions"],
+                    {
+                        "key": "x",
+                        "name": "越权",
+                        "from": "accept",
+                        "to": "done",
+                        "roles": ["janitor"],
+                    },
+                ]
+            ),
+            "未知角色：janitor",
+        ),
+        (
+            flow_with(
+                actions=lambda f: [
+                    *f["actions"],
+                    {
+                        "key": "y",
+                        "name": "重开",
+                        "from": "done",
+                        "to": "review",
+                        "roles": ["approver"],
+                    },
+                ]
+            ),
+            "办结环节“办结”之后不能再有操作",
+        ),
+    ],
+)
+def test_bad_flows_are_refused(flow, words) -> None:  # type: ignore[no-untyped-def]
+    data = copy.deepcopy(FOOD)
+    data["flow"] = flow
+    before = ItemVersion.objects.count()
+    with pytest.raises(InvalidInput, match=words):
+        services.item_draft_from_data(data=data, region=county(), actor=None)
+    assert ItemVersion.objects.count() == before
