@@ -307,3 +307,70 @@ class BundleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bundle} 第 {self.stage} 阶段：{self.item}"
+
+
+class Devolution(TimeStampedModel):
+    """下沉/县镇同权: the county grants a town or village the power to handle an item, by letter."""
+
+    item = models.ForeignKey(
+        Item, verbose_name="事项", on_delete=models.PROTECT, related_name="devolutions"
+    )
+    region = models.ForeignKey(
+        "org.Region", verbose_name="承接区划", on_delete=models.PROTECT, related_name="devolutions"
+    )
+    letter_no = models.CharField("授权书文号", max_length=100)
+    scope = models.CharField("授权范围", max_length=300)
+    seal = models.CharField("使用印章", max_length=100)
+    responsible = models.CharField("责任人", max_length=64)
+    granted_on = models.DateField("授权日期")
+    recalled_on = models.DateField("收回日期", null=True, blank=True)
+    recall_reason = models.CharField("收回原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "下沉授权"
+        verbose_name_plural = "下沉授权"
+        ordering = ["region__path", "item__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "region"],
+                condition=models.Q(recalled_on__isnull=True),
+                name="catalogue_one_active_devolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} · {self.item}"
+
+
+class WindowAuthorisation(TimeStampedModel):
+    """部门窗口授权书: which window may do what for which item, under whose seal and name."""
+
+    POWERS = (("accept", "受理"), ("approve", "审批"), ("issue", "出件"))
+
+    window = models.ForeignKey(
+        "org.Window", verbose_name="窗口", on_delete=models.PROTECT, related_name="authorisations"
+    )
+    item = models.ForeignKey(
+        Item, verbose_name="事项", on_delete=models.PROTECT, related_name="window_authorisations"
+    )
+    powers = models.JSONField("授权权限", default=list)
+    letter_no = models.CharField("授权书文号", max_length=100)
+    seal = models.CharField("使用印章", max_length=100)
+    responsible = models.CharField("责任人", max_length=64)
+    granted_on = models.DateField("授权日期")
+    revoked_on = models.DateField("撤销日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "窗口授权"
+        verbose_name_plural = "窗口授权"
+        ordering = ["window", "item__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["window", "item"],
+                condition=models.Q(revoked_on__isnull=True),
+                name="catalogue_one_active_window_authorisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window} · {self.item}"
