@@ -253,8 +253,60 @@ class SearchIndex:
         return list(dict.fromkeys(starts + inside))[:limit]
 
 
-def _learn_terms(terms: Iterable[str]) -> None:
-    for term in terms:
+def item_doc(
+    *,
+    code: str,
+    name: str,
+    department: str,
+    levels: Iterable[str],
+    keywords: Iterable[str],
+    result_name: str,
+    content: str,
+    materials: Iterable[str],
+) -> Doc:
+    keywords = list(keywords)
+    return Doc(
+        kind="item",
+        code=code,
+        name=name,
+        department=department,
+        levels=tuple(levels),
+        fields={
+            "name": Counter(tokens(name)),
+            "keywords": Counter(t for k in keywords for t in tokens(k)),
+            "result": Counter(tokens(result_name)),
+            "department": Counter(tokens(department)),
+            "content": Counter(tokens(content)),
+            "materials": Counter(t for m in materials for t in tokens(m)),
+        },
+        phrases=tuple([name, *keywords]),
+        initials=tuple(initials(t) for t in [name, result_name, *keywords]),
+    )
+
+
+def bundle_doc(
+    *, code: str, name: str, keywords: Iterable[str], description: str, item_names: Iterable[str]
+) -> Doc:
+    keywords = list(keywords)
+    return Doc(
+        kind="bundle",
+        code=code,
+        name=name,
+        department="一件事一次办",
+        levels=("county",),
+        fields={
+            "name": Counter(tokens(name)),
+            "keywords": Counter(t for k in keywords for t in tokens(k)),
+            "content": Counter(tokens(description + " " + " ".join(item_names))),
+        },
+        phrases=tuple([name, *keywords]),
+        initials=tuple(initials(t) for t in [name, *keywords]),
+    )
+
+
+def learn_terms(terms: Iterable[str]) -> None:
+    """Teach jieba the catalogue's own words, so "食品经营许可" stays one word."""
+    for term in [*SYNONYMS, *SYNONYMS.values(), *terms]:
         term = term.strip()
         if 2 <= len(term) <= 12 and not term.isascii():
             jieba.add_word(term, freq=20000)
@@ -267,54 +319,34 @@ def build_index() -> SearchIndex:
         .prefetch_related("published__materials")
     )
     bundles = list(Bundle.objects.prefetch_related("steps__item__published"))
-    _learn_terms([*SYNONYMS, *SYNONYMS.values()])
-    for item in items:
-        v = item.published
-        assert v is not None
-        _learn_terms([v.name, v.result_name, *v.keywords])
-    for bundle in bundles:
-        _learn_terms([bundle.name, *bundle.keywords])
-    docs: list[Doc] = []
-    for item in items:
-        v = item.published
-        assert v is not None
-        docs.append(
-            Doc(
-                kind="item",
-                code=item.code,
-                name=v.name,
-                department=item.department.name,
-                levels=tuple(v.levels),
-                fields={
-                    "name": Counter(tokens(v.name)),
-                    "keywords": Counter(t for k in v.keywords for t in tokens(k)),
-                    "result": Counter(tokens(v.result_name)),
-                    "department": Counter(tokens(item.department.name)),
-                    "content": Counter(tokens(v.content)),
-                    "materials": Counter(t for m in v.materials.all() for t in tokens(m.name)),
-                },
-                phrases=tuple([v.name, *v.keywords]),
-                initials=tuple(initials(t) for t in [v.name, v.result_name, *v.keywords]),
-            )
+    versions = [(item, item.published) for item in items if item.published is not None]
+    learn_terms(
+        [t for _, v in versions for t in (v.name, v.result_name, *v.keywords)]
+        + [t for b in bundles for t in (b.name, *b.keywords)]
+    )
+    docs = [
+        item_doc(
+            code=item.code,
+            name=v.name,
+            department=item.department.name,
+            levels=v.levels,
+            keywords=v.keywords,
+            result_name=v.result_name,
+            content=v.content,
+            materials=[m.name for m in v.materials.all()],
         )
-    for bundle in bundles:
-        names = [s.item.published.name for s in bundle.steps.all() if s.item.published]
-        docs.append(
-            Doc(
-                kind="bundle",
-                code=bundle.code,
-                name=bundle.name,
-                department="一件事一次办",
-                levels=("county",),
-                fields={
-                    "name": Counter(tokens(bundle.name)),
-                    "keywords": Counter(t for k in bundle.keywords for t in tokens(k)),
-                    "content": Counter(tokens(bundle.description + " " + " ".join(names))),
-                },
-                phrases=tuple([bundle.name, *bundle.keywords]),
-                initials=tuple(initials(t) for t in [bundle.name, *bundle.keywords]),
-            )
+        for item, v in versions
+    ]
+    docs += [
+        bundle_doc(
+            code=b.code,
+            name=b.name,
+            keywords=b.keywords,
+            description=b.description,
+            item_names=[s.item.published.name for s in b.steps.all() if s.item.published],
         )
+        for b in bundles
+    ]
     return SearchIndex(docs)
 
 

@@ -146,8 +146,9 @@ def test_draft_review_publish_and_the_published_version_never_changes() -> None:
         services.version_review(version=draft, actor=None)
     from onewindow.catalogue.flows import default_flow
 
-    draft.flow = default_flow(handling="promised", promised_limit=3, department="610799-SCJG",
-                              co_departments=[])
+    draft.flow = default_flow(
+        handling="promised", promised_limit=3, department="610799-SCJG", co_departments=[]
+    )
     draft.save()
     services.version_review(version=draft, actor=None)
     services.version_publish(version=draft, actor=None)
