@@ -3,11 +3,14 @@ situation questions and see exactly what to bring. Works without JavaScript (a G
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from onewindow.catalogue import selectors
 from onewindow.catalogue.choices import BUSINESS_STAGES, LEVELS, LIFE_EVENTS
+from onewindow.catalogue.services import version_as_data
 from onewindow.org.models import Department
 
 
@@ -68,4 +71,22 @@ def guide_detail(request: HttpRequest, code: str) -> HttpResponse:
             "selection": selection,
             "answered": bool(selection.answers),
         },
+    )
+
+
+def guide_changes(request: HttpRequest, code: str) -> HttpResponse:
+    """The public change history of an item: every version that was ever published, and what
+    changed from one to the next."""
+    item = selectors.guide(code)
+    if item is None:
+        raise Http404("没有这个事项，或它尚未发布。")
+    versions = list(selectors.version_history(item))
+    changes = [
+        (newer, older, selectors.version_diff(version_as_data(older), version_as_data(newer)))
+        for newer, older in pairwise(versions)
+    ]
+    return render(
+        request,
+        "portal/guide/changes.html",
+        {"item": item, "versions": versions, "changes": changes},
     )

@@ -11,4 +11,5 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("guide/", guide_views.guide_index, name="guide-index"),
     path("guide/<str:code>/", guide_views.guide_detail, name="guide-detail"),
+    path("guide/<str:code>/changes/", guide_views.guide_changes, name="guide-changes"),
 ]

@@ -344,3 +344,14 @@ def test_bad_flows_are_refused(flow, words) -> None:  # type: ignore[no-untyped-
     with pytest.raises(InvalidInput, match=words):
         services.item_draft_from_data(data=data, region=county(), actor=None)
     assert ItemVersion.objects.count() == before
+
+
+def test_public_change_history() -> None:
+    v1 = publish(FOOD)
+    draft = services.version_new_draft(item=v1.item, actor=None, change_note="取消平面图")
+    Material.objects.filter(version=draft, key="layout").delete()
+    services.version_review(version=draft, actor=None)
+    services.version_publish(version=draft, actor=None)
+    page = Client().get(f"/guide/{FOOD['code']}/changes/").content.decode()
+    assert "第 1 版 → 第 2 版" in page and "取消平面图" in page
+    assert "经营场所平面布局图" in page and "（删除）" in page
