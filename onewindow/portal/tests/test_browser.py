@@ -76,3 +76,25 @@ def test_staff_member_logs_in_and_sees_their_home(browser, live_server, demo_pas
     page.get_by_role("link", name="窗口").click()
     assert "城关街道便民服务中心" in page.content()
     assert "青石镇便民服务中心" not in page.content()
+
+
+def test_visitor_finds_a_guide_in_their_own_words(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    from onewindow.catalogue import search
+    from onewindow.catalogue.tests.test_catalogue import FOOD, publish
+
+    search.clear_index()
+    publish(FOOD)
+    page = browser.new_page(locale="zh-CN")
+    page.goto(live_server.url + "/")
+    page.get_by_role("searchbox").fill("我想开饭店")
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("link", name="测试食品经营许可").first.click()
+    materials = page.locator("#materials-title").locator("xpath=..").get_by_role("table")
+    assert "授权委托书" not in materials.inner_text()
+    page.get_by_label("委托代理人").check()
+    page.get_by_label("延续").check()
+    page.get_by_role("button", name="按我的情形列出材料").click()
+    text = materials.inner_text()
+    assert "授权委托书" in text and "原食品经营许可证" in text and "平面布局图" not in text
+    page.screenshot(path=str(SHOTS / "guide.png"), full_page=True)
+    search.clear_index()
