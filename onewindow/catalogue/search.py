@@ -216,13 +216,14 @@ class SearchIndex:
                     scores[n] += 10.0 + (5.0 if any(i.startswith(q) for i in doc.initials) else 0)
         terms = Counter(tokens(query))
         total = len(self.docs) or 1
+        common = max(50, total // 5)
         for name, weight in FIELD_WEIGHTS.items():
             postings = self.postings[name]
             lengths, avg = self.lengths[name], self.avg[name]
             for term, qtf in terms.items():
                 plist = postings.get(term)
-                if not plist:
-                    continue
+                if not plist or len(plist) > common:
+                    continue  # absent, or in so many documents that it cannot tell them apart
                 idf = math.log(1 + (total - len(plist) + 0.5) / (len(plist) + 0.5))
                 bigram = 0.5 if term.startswith("#") else 1.0
                 for n, tf in plist:

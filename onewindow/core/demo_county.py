@@ -243,6 +243,7 @@ class DemoBuilder:
         yield "县级岗位（AB岗）", self.build_county_posts
         yield "申请人", self.build_applicants
         yield "离岗示例", self.build_absence
+        yield "事项清单", self.build_catalogue
         yield "登录账号", self.collect_logins
 
     def build_county(self) -> None:
@@ -415,6 +416,30 @@ class DemoBuilder:
         self.created += 1
         head = User.objects.get(username="scjg_fzr")
         accounts.absence_start(actor=head, user=absent, reason="外出参加省级业务培训")
+
+    def build_catalogue(self) -> None:
+        """Every demo item published (version 1), then the bundles. Items already published are
+        left alone, so a second run changes nothing."""
+        from onewindow.catalogue import services as catalogue
+        from onewindow.catalogue.demo_items import BUNDLES, ITEMS
+        from onewindow.catalogue.models import Bundle, Item
+
+        county = Region.objects.get(code=COUNTY_CODE)
+        done = set(Item.objects.filter(published__isnull=False).values_list("code", flat=True))
+        for raw in ITEMS:
+            if raw["code"] in done:
+                continue
+            data = dict(raw)
+            data["department"] = f"610799-{raw['department']}"
+            data["co_departments"] = [f"610799-{c}" for c in raw.get("co_departments", [])]
+            self.created += 1
+            draft = catalogue.item_draft_from_data(data=data, region=county, actor=None)
+            catalogue.version_review(version=draft, actor=None)
+            catalogue.version_publish(version=draft, actor=None)
+        for bundle in BUNDLES:
+            if not Bundle.objects.filter(code=bundle["code"]).exists():
+                self.created += 1
+                catalogue.bundle_save(data=bundle, actor=None)
 
     def collect_logins(self) -> None:
         wanted = [

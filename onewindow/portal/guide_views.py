@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from onewindow.catalogue import selectors
 from onewindow.catalogue.choices import BUSINESS_STAGES, LEVELS, LIFE_EVENTS
+from onewindow.catalogue.notice import notice_pdf
 from onewindow.catalogue.services import version_as_data
 from onewindow.org.models import Department
 
@@ -90,3 +93,18 @@ def guide_changes(request: HttpRequest, code: str) -> HttpResponse:
         "portal/guide/changes.html",
         {"item": item, "versions": versions, "changes": changes},
     )
+
+
+def guide_notice(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable one-time notice (一次性告知单) for the applicant's answers, as a PDF."""
+    item = selectors.guide(code)
+    if item is None:
+        raise Http404("没有这个事项，或它尚未发布。")
+    answers = {k[2:]: request.GET.get(k, "") for k in request.GET if k.startswith("s_")}
+    guide_url = request.build_absolute_uri(reverse("portal:guide-detail", args=[code]))
+    pdf = notice_pdf(
+        item=item, answers=answers, guide_url=guide_url, centre_name=settings.ONEWINDOW_CENTRE_NAME
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{code}.pdf"'
+    return response

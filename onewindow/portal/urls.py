@@ -11,5 +11,6 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("guide/", guide_views.guide_index, name="guide-index"),
     path("guide/<str:code>/", guide_views.guide_detail, name="guide-detail"),
+    path("guide/<str:code>/notice.pdf", guide_views.guide_notice, name="guide-notice"),
     path("guide/<str:code>/changes/", guide_views.guide_changes, name="guide-changes"),
 ]

@@ -108,9 +108,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers and the single writer work side by side; wait instead of failing on a lock.
+    # WAL lets readers and the single writer work side by side. IMMEDIATE transactions take the
+    # write lock at BEGIN and wait for it (timeout) instead of failing when a read transaction
+    # cannot be upgraded while another connection (a second worker, the audit sealer) writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,7 +8,7 @@ from onewindow.catalogue.models import Item, ItemVersion, Material
 from onewindow.core.errors import InvalidInput, InvalidTransition
 from onewindow.org.models import Region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 
 FOOD = {
     "code": "000105001000",

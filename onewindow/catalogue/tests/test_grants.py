@@ -9,7 +9,7 @@ from onewindow.catalogue.tests.test_catalogue import FOOD, publish
 from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed
 from onewindow.org.models import Region, Window
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 
 LETTER = {
     "letter_no": "青政务授〔2026〕3号",

@@ -6,7 +6,7 @@ from django.test import Client
 from onewindow.catalogue import search
 from onewindow.catalogue.tests.test_catalogue import FOOD, publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 
 
 def variant(code: str, name: str, department: str, keywords: list[str], **extra) -> dict:  # type: ignore[no-untyped-def,type-arg]

@@ -97,4 +97,10 @@ def test_visitor_finds_a_guide_in_their_own_words(browser, live_server) -> None:
     text = materials.inner_text()
     assert "授权委托书" in text and "原食品经营许可证" in text and "平面布局图" not in text
     page.screenshot(path=str(SHOTS / "guide.png"), full_page=True)
+    href = page.get_by_role("link", name="下载一次性告知单（PDF）").get_attribute("href")
+    assert href and "s_who=agent" in href  # the notice carries the answers
+    response = page.request.get(live_server.url + href)
+    assert response.headers["content-type"] == "application/pdf"
+    data = response.body()
+    assert data.startswith(b"%PDF")
     search.clear_index()

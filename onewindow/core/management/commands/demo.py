@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from onewindow.audit.chain import seal_pending
 from onewindow.core.demo_county import DEMO_PASSWORD, DemoBuilder
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             for label, step in bar:
                 bar.set_postfix_str(label)
                 step()
+            seal_pending()  # a command ends before the after-commit follow-up timer would fire
             self.stdout.write(
                 f"演示县已就绪：本次新建 {builder.created} 项"
                 if builder.created

@@ -1,0 +1,24 @@
+import pytest
+
+
+@pytest.fixture
+def empty_catalogue(db):  # type: ignore[no-untyped-def]
+    """These tests build their own small catalogue: set the demo one aside (rolled back after)."""
+    from onewindow.catalogue import search
+    from onewindow.catalogue.models import (
+        Bundle,
+        Devolution,
+        Item,
+        ItemVersion,
+        WindowAuthorisation,
+    )
+
+    Bundle.objects.all().delete()
+    Devolution.objects.all().delete()
+    WindowAuthorisation.objects.all().delete()
+    Item.objects.update(published=None)
+    ItemVersion.objects.all().delete()
+    Item.objects.all().delete()
+    search.clear_index()
+    yield
+    search.clear_index()
