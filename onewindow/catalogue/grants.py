@@ -23,7 +23,7 @@ from onewindow.org.choices import RegionLevel
 from onewindow.org.models import Region, Window
 
 from .models import Devolution, Item, WindowAuthorisation
-from .selectors import published_items
+from .selectors import items_for_level, published_items
 
 POWER_LABELS = dict(WindowAuthorisation.POWERS)
 
@@ -109,10 +109,11 @@ def devolution_recall(*, actor: Any, devolution: Devolution, reason: str) -> Dev
 
 def region_catalogue(region: Region) -> QuerySet[Item]:
     """The published items this region's service point may handle."""
-    items = published_items()
     if region.level in (RegionLevel.TOWN, RegionLevel.VILLAGE):
-        return items.filter(devolutions__region=region, devolutions__recalled_on__isnull=True)
-    return items.filter(published__levels__icontains=f'"{region.level}"')
+        return published_items().filter(
+            devolutions__region=region, devolutions__recalled_on__isnull=True
+        )
+    return items_for_level(region.level)
 
 
 def window_authorise(

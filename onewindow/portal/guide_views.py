@@ -17,6 +17,11 @@ from onewindow.catalogue.services import version_as_data
 from onewindow.org.models import Department
 
 
+def situation_answers(request: HttpRequest) -> dict[str, str]:
+    """The applicant's answers from the query string: s_<question>=<option>."""
+    return {k[2:]: request.GET.get(k, "") for k in request.GET if k.startswith("s_")}
+
+
 def guide_index(request: HttpRequest) -> HttpResponse:
     event = request.GET.get("event", "")
     stage = request.GET.get("stage", "")
@@ -63,7 +68,7 @@ def guide_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("没有这个事项，或它尚未发布。")
     version = item.published
     assert version is not None
-    answers = {k[2:]: request.GET.get(k, "") for k in request.GET if k.startswith("s_")}
+    answers = situation_answers(request)
     selection = selectors.materials_for(version, answers)
     return render(
         request,
@@ -100,7 +105,7 @@ def guide_notice(request: HttpRequest, code: str) -> HttpResponse:
     item = selectors.guide(code)
     if item is None:
         raise Http404("没有这个事项，或它尚未发布。")
-    answers = {k[2:]: request.GET.get(k, "") for k in request.GET if k.startswith("s_")}
+    answers = situation_answers(request)
     guide_url = request.build_absolute_uri(reverse("portal:guide-detail", args=[code]))
     pdf = notice_pdf(
         item=item, answers=answers, guide_url=guide_url, centre_name=settings.ONEWINDOW_CENTRE_NAME
