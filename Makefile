@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-dev run serve demo test test-fast lint format bench clean
+.PHONY: setup setup-dev system-deps run serve demo test test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +33,18 @@ setup: $(VENV)/.runtime .env var
 setup-dev: setup $(VENV)/.dev
 
 ## run: set everything up, load the demo county, serve it on 127.0.0.1:$(PORT)
-run: setup
+run: setup system-deps
 	$(BIN)/onewindow demo
 	$(BIN)/onewindow collectstatic --no-input -v 0
 	@echo "serving http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/gunicorn onewindow.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
 
+## system-deps: Chromium, the Chinese font and poppler from Debian's packages, when missing
+system-deps:
+	@scripts/system-deps
+
 ## test: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL is set)
-test: $(VENV)/.dev var
+test: $(VENV)/.dev var system-deps
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ## lint: ruff, ruff format --check, mypy, manage.py check, makemigrations --check

@@ -4,6 +4,9 @@ own), and every test runs inside a transaction that is rolled back."""
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,10 +16,50 @@ from onewindow.accounts.models import User
 from onewindow.core.demo_county import DEMO_PASSWORD, DemoBuilder
 
 IN_CI = os.environ.get("CI") == "true"
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM):
+        if IN_CI:
+            pytest.fail(
+                "CI needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+            )
+        pytest.skip("no /usr/bin/chromium here")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
 
 
 def load_demo_county() -> None:
-    builder = DemoBuilder()
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from onewindow.calendar.models import CalendarYear
+    from onewindow.calendar.selectors import clear_calendar_cache
+
+    if not CalendarYear.objects.exists():
+        # a transactional test's flush also emptied the calendar its migration had seeded
+        import_module("onewindow.calendar.migrations.0002_seed_2004_2026").seed(apps, None)
+        clear_calendar_cache()
+    builder = DemoBuilder(history=False)
     for _label, step in builder.steps():
         step()
 

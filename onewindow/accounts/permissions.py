@@ -27,6 +27,25 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "personal.reveal": frozenset({R.ACCEPTOR, R.SUPERVISOR}),
     "security.manage": frozenset({R.SECADMIN}),
     "audit.view": frozenset({R.AUDITADMIN}),
+    # the catalogue: every business post reads the staff view of it; a department head drafts
+    # their own department's items; the system administrator drafts any item, reviews and
+    # publishes (never a version they drafted themselves), imports and grants
+    "catalogue.view": frozenset(
+        {R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.GUIDE, R.AGENT, R.SUPERVISOR, R.SYSADMIN}
+    ),
+    "catalogue.edit": frozenset({R.DEPT_HEAD, R.SYSADMIN}),
+    "catalogue.publish": frozenset({R.SYSADMIN}),
+    "catalogue.import": frozenset({R.SYSADMIN}),
+    "catalogue.grant": frozenset({R.SYSADMIN}),
+    # cases: business posts see the cases of their jurisdiction; the counter accepts and hands
+    # results over; approvers and department heads handle the back-office steps
+    "case.view": frozenset({R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.GUIDE, R.AGENT, R.SUPERVISOR}),
+    "case.accept": frozenset({R.ACCEPTOR}),
+    "case.handle": frozenset({R.APPROVER, R.DEPT_HEAD}),
+    # messages to applicants and staff: the supervisor and the system administrator read the
+    # outbox (numbers masked); only the system administrator sends a failed message again
+    "notify.view": frozenset({R.SUPERVISOR, R.SYSADMIN}),
+    "notify.retry": frozenset({R.SYSADMIN}),
 }
 
 

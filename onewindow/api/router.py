@@ -94,3 +94,6 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/calendar", "onewindow.calendar.api.router")
 api.add_router("/org", "onewindow.org.api.router")
 api.add_router("/items", "onewindow.catalogue.api.router")
+api.add_router("/cases", "onewindow.cases.api.router")
+api.add_router("/track", "onewindow.cases.api.track_router")
+api.add_router("/staff", "onewindow.cases.api.staff_router")

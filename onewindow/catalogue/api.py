@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -11,6 +13,7 @@ from onewindow.org.models import Region
 
 from . import search as catalogue_search
 from . import selectors
+from .models import Bundle
 
 router = Router(tags=["事项清单"])
 
@@ -119,11 +122,76 @@ class GuideOut(Schema):
     complaint_phone: str
 
 
-@router.get("/{code}", response=GuideOut, summary="一个事项的完整办事指南")
-def item_guide(request: HttpRequest, code: str) -> GuideOut:
+class BundleStepOut(Schema):
+    code: str
+    name: str
+    department: str
+    handling: str
+    promised_limit: int
+    limit_unit: str
+
+
+class BundleOut(Schema):
+    """A "one thing" (一件事), as GET /items/{code} returns it for a bundle code (a search hit of
+    kind "bundle"): its items stage by stage; stage n starts when stage n-1 is done."""
+
+    code: str
+    kind: Literal["bundle"] = "bundle"
+    name: str
+    description: str
+    target: str
+    promised_limit: int = Field(description="整件事的承诺办结时限（工作日）")
+    stages: list[list[BundleStepOut]]
+    shared_materials: list[str]
+
+
+def bundle_out(code: str) -> BundleOut | None:
+    bundle = (
+        Bundle.objects.filter(code=code)
+        .prefetch_related("steps__item__published", "steps__item__department")
+        .first()
+    )
+    if bundle is None:
+        return None
+    stages: dict[int, list[BundleStepOut]] = {}
+    for step in bundle.steps.all():
+        v = step.item.published
+        if v is not None:
+            stages.setdefault(step.stage, []).append(
+                BundleStepOut(
+                    code=step.item.code,
+                    name=v.name,
+                    department=step.item.department.name,
+                    handling=v.handling,
+                    promised_limit=v.promised_limit,
+                    limit_unit=v.limit_unit,
+                )
+            )
+    return BundleOut(
+        code=bundle.code,
+        name=bundle.name,
+        description=bundle.description,
+        target=bundle.target,
+        promised_limit=bundle.promised_limit,
+        stages=[stages[n] for n in sorted(stages)],
+        shared_materials=[str(m) for m in bundle.shared_materials],
+    )
+
+
+@router.get(
+    "/{code}",
+    response=GuideOut | BundleOut,
+    summary="一个事项的完整办事指南，或一件事的组成",
+    description="事项基本编码返回办事指南；一件事编码（搜索结果中 kind 为 bundle）返回 kind 为 "
+    "bundle 的一件事。",
+)
+def item_guide(request: HttpRequest, code: str) -> GuideOut | BundleOut:
     item = selectors.guide(code)
     if item is None or item.published is None:
-        raise NotFound(f"没有基本编码为 {code} 的已发布事项。", field="code")
+        bundle = bundle_out(code)
+        if bundle is not None:
+            return bundle
+        raise NotFound(f"没有编码为 {code} 的已发布事项或一件事。", field="code")
     v = item.published
     return GuideOut(
         code=item.code,

@@ -24,9 +24,13 @@ ITEMS: list of dicts, one per item (事项), every key always present ([] / "" w
     handling          immediate (即办件) | promised (承诺件)
     statutory_limit   法定办结时限 as an int. For licences it is the working days of the rule
                       (行政许可法第四十二条、第八十二条); where a rule counts calendar days (日) or
-                      months, the number stated by the rule is kept and limit_note says so.
+                      months, the item sets limit_unit "natural_days", keeps the rule's number
+                      (months as 30 days each) and limit_note says so.
                       Immediate items carry 0 / 0 (the rule's limit, if any, is in limit_note).
-    promised_limit    承诺办结时限, working days, <= statutory_limit
+    promised_limit    承诺办结时限, in the same unit, <= statutory_limit
+    limit_unit        optional: "working_days" (the default when absent) | "natural_days"; one
+                      unit for both limits, so a natural-day item states its promise in
+                      natural days too (N working days = N // 5 * 7 + N % 5 days)
     limit_note        short explanation of both limits and of clock-stopping steps
     forms             subset of window / online / post;  visits 0, 1 or 2
     online_depth      disclosure | pre_review | full_online
@@ -1923,8 +1927,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 60,
-        "promised_limit": 10,
-        "limit_note": "《居民身份证法》第十二条：自提交申领登记表之日起60日内发放（自然日）；本县承诺10个工作日，可选邮寄送达；急需的当日办理临时身份证",
+        "promised_limit": 14,
+        "limit_unit": "natural_days",
+        "limit_note": "《居民身份证法》第十二条：自提交申领登记表之日起60日内发放（自然日，交通不便地区可延长不超过30日）；本县承诺14日（约10个工作日），可选邮寄送达；急需的当日办理临时身份证",
         "forms": ["window", "post"],
         "visits": 1,
         "online_depth": "pre_review",
@@ -2112,8 +2117,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 15,
-        "promised_limit": 7,
-        "limit_note": "《护照法》第六条：收到申请材料之日起15日内签发；本县承诺7个工作日，可选EMS邮寄",
+        "promised_limit": 9,
+        "limit_unit": "natural_days",
+        "limit_note": "《护照法》第六条：收到申请材料之日起15日内签发（自然日）；本县承诺9日（约7个工作日），可选EMS邮寄",
         "forms": ["window", "post"],
         "visits": 1,
         "online_depth": "pre_review",
@@ -2297,8 +2303,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 30,
-        "promised_limit": 7,
-        "limit_note": "《暂行管理办法》规定30日内作出批准与否的决定；本县承诺7个工作日，可选EMS邮寄",
+        "promised_limit": 9,
+        "limit_unit": "natural_days",
+        "limit_note": "《暂行管理办法》规定30日内作出批准与否的决定（自然日）；本县承诺9日（约7个工作日），可选EMS邮寄",
         "forms": ["window", "post"],
         "visits": 1,
         "online_depth": "pre_review",
@@ -5339,8 +5346,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 30,
-        "promised_limit": 10,
-        "limit_note": "《社会团体登记管理条例》规定自收到成立登记申请之日起30日内完成审查；本县承诺10个工作日，筹备审查期间不计入",
+        "promised_limit": 14,
+        "limit_unit": "natural_days",
+        "limit_note": "《社会团体登记管理条例》规定自收到成立登记申请之日起30日内完成审查（自然日）；本县承诺14日（约10个工作日），筹备审查期间不计入",
         "forms": ["window", "online"],
         "visits": 1,
         "online_depth": "pre_review",
@@ -7737,8 +7745,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 30,
-        "promised_limit": 15,
-        "limit_note": "《环境影响评价法》第二十二条：收到报告表之日起30日内审批；本县承诺15个工作日；技术评估、公示时间不计入",
+        "promised_limit": 21,
+        "limit_unit": "natural_days",
+        "limit_note": "《环境影响评价法》第二十二条：收到报告表之日起30日内审批（自然日）；本县承诺21日（约15个工作日）；技术评估、公示时间不计入",
         "forms": ["window", "online"],
         "visits": 0,
         "online_depth": "full_online",
@@ -8222,8 +8231,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 45,
-        "promised_limit": 20,
-        "limit_note": "《医疗机构管理条例》规定受理之日起45日内审核；本县承诺20个工作日，现场审核时间计入，整改时间不计入",
+        "promised_limit": 28,
+        "limit_unit": "natural_days",
+        "limit_note": "《医疗机构管理条例》规定受理之日起45日内审核（自然日）；本县承诺28日（约20个工作日），现场审核时间计入，整改时间不计入",
         "forms": ["window", "online"],
         "visits": 1,
         "online_depth": "pre_review",
@@ -9286,8 +9296,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 90,
-        "promised_limit": 30,
-        "limit_note": "《民办教育促进法》规定正式设立申请受理之日起三个月内作出决定（按90日计）；本县承诺30个工作日；专家评审、实地考察时间不计入",
+        "promised_limit": 42,
+        "limit_unit": "natural_days",
+        "limit_note": "《民办教育促进法》规定正式设立申请受理之日起三个月内作出决定（按90个自然日计）；本县承诺42日（约30个工作日）；专家评审、实地考察时间不计入",
         "forms": ["window"],
         "visits": 1,
         "online_depth": "disclosure",
@@ -11125,8 +11136,9 @@ ITEMS: list[dict] = [
         ],
         "handling": "promised",
         "statutory_limit": 30,
-        "promised_limit": 10,
-        "limit_note": "《危险化学品安全管理条例》第三十五条：自收到证明材料之日起30日内作出决定；本县承诺10个工作日，现场核查时间计入",
+        "promised_limit": 14,
+        "limit_unit": "natural_days",
+        "limit_note": "《危险化学品安全管理条例》第三十五条：自收到证明材料之日起30日内作出决定（自然日）；本县承诺14日（约10个工作日），现场核查时间计入",
         "forms": ["window", "online"],
         "visits": 1,
         "online_depth": "pre_review",
@@ -11540,6 +11552,7 @@ if __name__ == "__main__":
         "YJ": ["危险化学品经营许可"],
     }
 
+    OPTIONAL_ITEM_KEYS = {"limit_unit"}
     ITEM_KEYS = {
         "code",
         "name",
@@ -11633,12 +11646,15 @@ if __name__ == "__main__":
     n_materials = n_situations = n_options = n_fees = n_faqs = 0
     for item in ITEMS:
         where = f"{item.get('code')} {item.get('name')}"
-        if set(item) != ITEM_KEYS:
+        if set(item) - OPTIONAL_ITEM_KEYS != ITEM_KEYS:
+            keys = set(item) - OPTIONAL_ITEM_KEYS
             err(
                 where,
-                f"keys differ: missing {ITEM_KEYS - set(item)}, extra {set(item) - ITEM_KEYS}",
+                f"keys differ: missing {ITEM_KEYS - keys}, extra {keys - ITEM_KEYS}",
             )
             continue
+        if item.get("limit_unit", "working_days") not in ("working_days", "natural_days"):
+            err(where, f"bad limit_unit {item['limit_unit']}")
         code = item["code"]
         if not re.fullmatch(r"\d{12}", code):
             err(where, "code must be 12 digits")

@@ -29,7 +29,7 @@ POWER_LABELS = dict(WindowAuthorisation.POWERS)
 
 
 def _check(actor: Any) -> None:
-    if actor is not None and not has_permission(actor, "org.manage"):
+    if actor is not None and not has_permission(actor, "catalogue.grant"):
         raise NotAllowed("只有系统管理员可以办理下沉授权和窗口授权。")
 
 
@@ -166,6 +166,28 @@ def window_authorise(
             summary=f"授权 {window} 办理 {item}：{'、'.join(POWER_LABELS[p] for p in grant.powers)}",
         )
     return grant
+
+
+def window_revoke(
+    *, actor: Any, authorisation: WindowAuthorisation, reason: str
+) -> WindowAuthorisation:
+    """Revoke a window's authorisation from today (kept in the list as revoked)."""
+    _check(actor)
+    reason = _required(reason, "reason", "撤销原因")
+    with transaction.atomic():
+        authorisation = WindowAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
+        if authorisation.revoked_on is not None:
+            raise InvalidTransition("该窗口授权已经撤销。")
+        authorisation.revoked_on = timezone.localdate()
+        authorisation.save(update_fields=["revoked_on", "updated_at"])
+        audit_record(
+            action="catalogue.window.revoke",
+            actor=actor,
+            role=admin_role(actor),
+            obj=authorisation,
+            summary=f"撤销窗口授权：{authorisation}（{reason}）",
+        )
+    return authorisation
 
 
 def window_may(window: Window, item: Item, power: str) -> bool:

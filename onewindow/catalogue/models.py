@@ -109,6 +109,18 @@ class ItemVersion(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -184,6 +196,23 @@ class Material(VersionChild):
     has_blank_form = models.BooleanField("有空白表格", default=False)
     blank_form = models.FileField("空白表格", upload_to="catalogue/forms/", blank=True)
     example = models.FileField("填写样例", upload_to="catalogue/examples/", blank=True)
+    # uploads through files.services.store_upload; carried to the next version by material key
+    blank_file = models.ForeignKey(
+        "files.StoredFile",
+        verbose_name="空白表格文件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    example_file = models.ForeignKey(
+        "files.StoredFile",
+        verbose_name="填写样例文件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta(VersionChild.Meta):
         verbose_name = "申请材料"

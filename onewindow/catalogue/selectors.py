@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .models import Bundle, Item, ItemVersion, Material, Situation, SituationOption
 
@@ -107,6 +107,64 @@ LABELS = {
     for f in ItemVersion._meta.get_fields()
     if hasattr(f, "verbose_name")
 }
+LABELS["co_departments"] = "协办部门"
+LABELS.pop("item", None)
+
+
+def may_edit(actor: Any, item: Item) -> bool:
+    """Whether a post of the actor's that carries `catalogue.edit` covers the item (a department
+    head: their own department's items; the system administrator: every item)."""
+    from onewindow.accounts.selectors import jurisdiction
+
+    return jurisdiction(actor, permission="catalogue.edit").covers(
+        item.region.path, item.department_id
+    )
+
+
+def staff_items(
+    *,
+    query: str = "",
+    department: int | None = None,
+    status: str = "",
+    level: str = "",
+) -> QuerySet[Item]:
+    """Every item for the staff catalogue list (staff see the whole catalogue; editing is scoped),
+    with the published version and whether an unpublished version is waiting."""
+    pending = ItemVersion.objects.filter(item=OuterRef("pk"))
+    qs = (
+        Item.objects.select_related("published", "department", "region")
+        .annotate(
+            has_draft=Exists(pending.filter(status="draft")),
+            has_reviewed=Exists(pending.filter(status="reviewed")),
+        )
+        .order_by("department__code", "code")
+    )
+    if query:
+        qs = qs.filter(
+            Q(code__icontains=query)
+            | Q(published__name__icontains=query)
+            | Q(versions__name__icontains=query)
+        ).distinct()
+    if department:
+        qs = qs.filter(department_id=department)
+    if status == "draft":
+        qs = qs.filter(has_draft=True)
+    elif status == "reviewed":
+        qs = qs.filter(has_reviewed=True)
+    elif status == "published":
+        qs = qs.filter(published__isnull=False)
+    elif status == "unpublished":
+        qs = qs.filter(published__isnull=True)
+    if level:
+        qs = qs.filter(published__levels__icontains=f'"{level}"')
+    return qs
+
+
+def staff_versions(item: Item) -> QuerySet[ItemVersion]:
+    """All versions of an item, newest first, with who drafted, edited, reviewed, published."""
+    return item.versions.select_related(
+        "created_by", "updated_by", "reviewed_by", "published_by"
+    ).order_by("-number")
 
 
 def version_diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:

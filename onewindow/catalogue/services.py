@@ -6,6 +6,9 @@ published version is never edited: `version_new_draft` copies it into a new draf
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +16,7 @@ from django.utils import timezone
 
 from onewindow.accounts.permissions import admin_role
 from onewindow.audit.services import audit_record
-from onewindow.core.errors import InvalidInput, InvalidTransition
+from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed
 from onewindow.org.models import Department, Region
 
 from .choices import (
@@ -21,6 +24,7 @@ from .choices import (
     LEVELS,
     Handling,
     ItemKind,
+    LimitUnit,
     MaterialForm,
     MaterialSource,
     OnlineDepth,
@@ -142,11 +146,30 @@ def _raise_if(problems: list[str], field: str | None = None) -> None:
         raise InvalidInput("；".join(problems), field=field)
 
 
-def _fill_version(version: ItemVersion, data: dict[str, Any]) -> None:
+FileIds = dict[str, tuple[int | None, int | None]]
+
+
+def _material_files(version: ItemVersion | None) -> FileIds:
+    """material key → (blank form file id, example file id): uploads follow the material key from
+    one version to the next."""
+    if version is None:
+        return {}
+    return {
+        key: (blank, example)
+        for key, blank, example in version.materials.values_list(
+            "key", "blank_file_id", "example_file_id"
+        )
+    }
+
+
+def _fill_version(version: ItemVersion, data: dict[str, Any], files: FileIds | None = None) -> None:
     """Create the version's children from `data` (the version is a fresh draft)."""
     for field in SCALAR_FIELDS:
         setattr(version, field, data.get(field, getattr(version, field)))
+    if data.get("limit_unit") in LimitUnit.values:
+        version.limit_unit = data["limit_unit"]
     version.save()
+    files = files or {}
     codes = list(data.get("co_departments") or [])
     version.co_departments.set(Department.objects.filter(code__in=codes))
     by_key: dict[str, Material] = {}
@@ -164,6 +187,8 @@ def _fill_version(version: ItemVersion, data: dict[str, Any]) -> None:
             source=m.get("source", MaterialSource.APPLICANT),
             standard=m.get("standard", ""),
             has_blank_form=m.get("blank_form", False),
+            blank_file_id=files.get(m["key"], (None, None))[0],
+            example_file_id=files.get(m["key"], (None, None))[1],
         )
     for order, f in enumerate(data.get("fees") or []):
         Fee.objects.create(
@@ -216,6 +241,7 @@ def item_draft_from_data(*, data: dict[str, Any], region: Region, actor: Any) ->
         item, created = Item.objects.select_for_update().get_or_create(
             code=data["code"], defaults={"department": department, "region": region}
         )
+        _check_edit(actor, item)
         if not created and item.department_id != department.pk:
             raise InvalidInput(
                 f"事项 {item.code} 属于{item.department}，不能改到{department}。",
@@ -232,11 +258,12 @@ def item_draft_from_data(*, data: dict[str, Any], region: Region, actor: Any) ->
             created_by=actor,
             change_note=data.get("change_note", "新建" if created else "修订"),
         )
-        _fill_version(version, data)
+        latest = item.versions.order_by("-number").first()
+        _fill_version(version, data, _material_files(latest))
         audit_record(
             action="catalogue.version.draft",
             actor=actor,
-            role=admin_role(actor),
+            role=_role(actor, "catalogue.edit"),
             obj=version,
             summary=f"{data['name']} 第 {number} 版草稿",
             after={"item": item.code, "number": number},
@@ -251,13 +278,16 @@ def version_review(*, version: ItemVersion, actor: Any) -> ItemVersion:
             raise InvalidTransition(
                 f"只有草稿可以审核，该版本当前为{version.get_status_display()}。"
             )
+        _check_separation(version, actor, "审核")
         _raise_if(_problems(version_as_data(version)))
         version.status = VersionStatus.REVIEWED
-        version.save(update_fields=["status", "updated_at"])
+        version.reviewed_by = actor
+        version.reviewed_at = timezone.now()
+        version.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
         audit_record(
             action="catalogue.version.review",
             actor=actor,
-            role=admin_role(actor),
+            role=_role(actor, "catalogue.publish"),
             obj=version,
             summary=f"审核通过：{version}",
         )
@@ -273,6 +303,7 @@ def version_publish(*, version: ItemVersion, actor: Any) -> ItemVersion:
             raise InvalidTransition(
                 f"只有已审核的版本可以发布，该版本当前为{version.get_status_display()}。"
             )
+        _check_separation(version, actor, "发布")
         previous = item.published
         if previous is not None:
             previous.status = VersionStatus.SUPERSEDED
@@ -289,7 +320,7 @@ def version_publish(*, version: ItemVersion, actor: Any) -> ItemVersion:
         audit_record(
             action="catalogue.version.publish",
             actor=actor,
-            role=admin_role(actor),
+            role=_role(actor, "catalogue.publish"),
             obj=version,
             summary=f"发布：{version.name} 第 {version.number} 版",
             before={"published": previous.number if previous else None},
@@ -304,6 +335,7 @@ def version_new_draft(*, item: Item, actor: Any, change_note: str = "修订") ->
         raise InvalidTransition("该事项还没有发布的版本，请直接编辑草稿。")
     data = version_as_data(item.published)
     data["change_note"] = change_note
+    data["limit_unit"] = item.published.limit_unit
     return item_draft_from_data(data=data, region=item.region, actor=actor)
 
 
@@ -397,3 +429,237 @@ def bundle_save(*, data: dict[str, Any], actor: Any) -> Bundle:
             after={"stages": stages},
         )
     return bundle
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+_separation_waived: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "catalogue_separation_waived", default=False
+)
+
+
+@contextlib.contextmanager
+def bulk_import() -> Iterator[None]:
+    """An Excel import by a `catalogue.import` holder drafts, reviews and publishes in one go under
+    one name (as the command does); inside this block the four-eyes rule of `version_review` and
+    `version_publish` is waived. The audit log still names the importer on every step."""
+    token = _separation_waived.set(True)
+    try:
+        yield
+    finally:
+        _separation_waived.reset(token)
+
+
+def _role(actor: Any, permission: str) -> str:
+    """The role the actor acts in for `permission` (what the audit row records)."""
+    if actor is None:
+        return admin_role(actor)
+    from onewindow.accounts.permissions import roles_for
+    from onewindow.accounts.selectors import roles_of
+
+    roles = sorted(roles_of(actor) & roles_for(permission))
+    return roles[0] if roles else admin_role(actor)
+
+
+def _check_edit(actor: Any, item: Item) -> None:
+    """A person may draft an item if a post of theirs that carries `catalogue.edit` covers the
+    item's region and department (a department head: their own department's items)."""
+    from .selectors import may_edit
+
+    if actor is not None and not may_edit(actor, item):
+        raise NotAllowed(
+            f"您无权修改{item.department}的事项（{item.code}），只能修改本部门的事项。"
+        )
+
+
+def _check_separation(version: ItemVersion, actor: Any, what: str) -> None:
+    """Four eyes: review and publication need `catalogue.publish` and someone other than the person
+    who drafted or last edited the version."""
+    if actor is None:
+        return
+    from onewindow.accounts.selectors import has_permission
+
+    if not has_permission(actor, "catalogue.publish"):
+        raise NotAllowed(f"您的岗位无权{what}事项版本。")
+    if _separation_waived.get():
+        return
+    if actor.pk in (version.created_by_id, version.updated_by_id):
+        raise NotAllowed(
+            f"这一版本由您起草或修改，不能由您本人{what}。"
+            f"请由另一位有{what}权限的工作人员{what}（审核与起草须分离）。",
+            field="version",
+        )
+
+
+# --- editing a draft ------------------------------------------------------------------------
+
+# the form field each rule's message belongs to (first match wins)
+PROBLEM_FIELDS = (
+    ("基本编码", "code"),
+    ("事项类型", "kind"),
+    ("法定时限和承诺时限", "promised_limit"),
+    ("承诺时限", "promised_limit"),
+    ("办件类型", "handling"),
+    ("可办理层级", "levels"),
+    ("办理形式", "forms"),
+    ("网办深度", "online_depth"),
+    ("结果类型", "result_type"),
+    ("办理流程", "flow"),
+    ("情形", "situations"),
+    ("材料", "materials"),
+)
+
+
+class VersionProblems(InvalidInput):
+    """Every rule a draft breaks, each with the form field it is about."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]) -> None:
+        self.problems = problems
+        super().__init__("；".join(m for _, m in problems), field=problems[0][0])
+
+
+def _field_of(message: str) -> str | None:
+    text = message.partition("：")[2] or message
+    return next((field for word, field in PROBLEM_FIELDS if word in text), None)
+
+
+def draft_problems(data: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """The guide rules plus what a form must have, as (field, message) pairs."""
+    out: list[tuple[str | None, str]] = []
+    for field, label in (("name", "事项名称"), ("result_name", "结果名称")):
+        if not str(data.get(field) or "").strip():
+            out.append((field, f"请填写{label}。"))
+    if data.get("limit_unit", LimitUnit.WORKING_DAYS) not in LimitUnit.values:
+        out.append(("limit_unit", "时限单位无效。"))
+    for m in data.get("materials") or []:
+        if not str(m.get("name") or "").strip():
+            out.append(("materials", "申请材料的名称不能为空。"))
+            break
+    for message in _problems(data):
+        out.append((_field_of(message), message.partition("：")[2] or message))
+    return out
+
+
+def version_update(*, version: ItemVersion, data: dict[str, Any], actor: Any) -> ItemVersion:
+    """Replace a draft's content with `data` (the dict `version_as_data` gives, edited). Every
+    rule is checked first; on any problem `VersionProblems` lists them all and nothing changes.
+    Uploaded forms stay with their material key. Only a draft can be edited."""
+    with transaction.atomic():
+        version = (
+            ItemVersion.objects.select_for_update()
+            .select_related("item__department", "item__region")
+            .get(pk=version.pk)
+        )
+        item = version.item
+        _check_edit(actor, item)
+        if version.status != VersionStatus.DRAFT:
+            raise InvalidTransition(
+                f"只有草稿可以修改，该版本当前为{version.get_status_display()}；"
+                "如需修改已审核的版本，请放弃该修订稿后重新起草。"
+            )
+        before = version_as_data(version)
+        data = dict(data, code=item.code, department=item.department.code)
+        old_default = default_flow(
+            handling=before["handling"],
+            promised_limit=before["promised_limit"],
+            department=before["department"],
+            co_departments=before["co_departments"],
+        )
+        regenerate = not data.get("flow") or data.get("flow") == old_default
+        if (
+            regenerate
+            and data.get("handling") in Handling.values
+            and isinstance(data.get("promised_limit"), int)
+        ):
+            data["flow"] = default_flow(
+                handling=data["handling"],
+                promised_limit=data["promised_limit"],
+                department=data["department"],
+                co_departments=list(data.get("co_departments") or []),
+            )
+        problems = draft_problems(data)
+        if problems:
+            raise VersionProblems(problems)
+        files = _material_files(version)
+        Material.objects.filter(version=version).delete()
+        Fee.objects.filter(version=version).delete()
+        Faq.objects.filter(version=version).delete()
+        Situation.objects.filter(version=version).delete()
+        version.change_note = str(data.get("change_note") or version.change_note)[:200]
+        version.updated_by = actor
+        _fill_version(version, data, files)
+        from .selectors import version_diff
+
+        changed = [label for label, _, _ in version_diff(before, version_as_data(version))]
+        audit_record(
+            action="catalogue.version.update",
+            actor=actor,
+            role=_role(actor, "catalogue.edit"),
+            obj=version,
+            summary=f"修改草稿：{version.name} 第 {version.number} 版"
+            + (f"（{'、'.join(dict.fromkeys(changed))}）" if changed else "（无变化）"),
+        )
+    return version
+
+
+def version_discard(*, version: ItemVersion, actor: Any) -> Item | None:
+    """放弃修订稿: delete an unpublished version (draft or reviewed). An item that was never
+    published goes with its only draft; returns the item if it remains."""
+    with transaction.atomic():
+        version = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
+        item = version.item
+        _check_edit(actor, item)
+        if version.status not in (VersionStatus.DRAFT, VersionStatus.REVIEWED):
+            raise InvalidTransition("已发布的版本不能删除。")
+        audit_record(
+            action="catalogue.version.discard",
+            actor=actor,
+            role=_role(actor, "catalogue.edit"),
+            obj=version,
+            summary=f"放弃修订稿：{version.name} 第 {version.number} 版",
+            before={"item": item.code, "number": version.number, "status": version.status},
+        )
+        version.co_departments.clear()
+        version.delete()
+        if not item.versions.exists() and not item.bundles.exists():
+            item.delete()
+            return None
+    return item
+
+
+def material_attach(
+    *, version: ItemVersion, material: Material, which: str, stored: Any, actor: Any
+) -> Material:
+    """Attach an uploaded file (`files.StoredFile`) to a draft's material as its blank form
+    (`which="blank"`) or filled example (`which="example"`)."""
+    with transaction.atomic():
+        version = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
+        _check_edit(actor, version.item)
+        if version.status != VersionStatus.DRAFT:
+            raise InvalidTransition("只有草稿可以上传表格，请先新建修订稿。")
+        if material.version_id != version.pk:
+            raise InvalidInput("该材料不属于这一版本。", field="material")
+        if which == "blank":
+            material.blank_file = stored
+            material.has_blank_form = stored is not None
+            fields = ["blank_file", "has_blank_form"]
+            label = "空白表格"
+        elif which == "example":
+            material.example_file = stored
+            fields = ["example_file"]
+            label = "填写样例"
+        else:
+            raise InvalidInput("只能上传空白表格或填写样例。", field="which")
+        material.save(update_fields=fields)
+        version.updated_by = actor
+        version.save(update_fields=["updated_by", "updated_at"])
+        audit_record(
+            action="catalogue.material.file",
+            actor=actor,
+            role=_role(actor, "catalogue.edit"),
+            obj=version,
+            summary=f"{version.name} 第 {version.number} 版：材料“{material.name}”"
+            + (f"上传{label}" if stored is not None else f"删除{label}"),
+            after={"material": material.key, which: getattr(stored, "sha256", None)},
+        )
+    return material

@@ -140,8 +140,11 @@ class Login:
 
 
 class DemoBuilder:
-    def __init__(self) -> None:
+    def __init__(self, *, history: bool = True) -> None:
         self.created = 0
+        # a year of cases replayed through the services (the test suite leaves it out: tests
+        # make the cases they need, and a live-server test reloads the county after it)
+        self.history = history
         self._password = make_password(DEMO_PASSWORD)
         self.logins: list[Login] = []
 
@@ -244,6 +247,9 @@ class DemoBuilder:
         yield "申请人", self.build_applicants
         yield "离岗示例", self.build_absence
         yield "事项清单", self.build_catalogue
+        yield "下沉与窗口授权", self.build_grants
+        if self.history:
+            yield "一年办件记录", self.build_case_history
         yield "登录账号", self.collect_logins
 
     def build_county(self) -> None:
@@ -341,6 +347,9 @@ class DemoBuilder:
         self.post("中心代办岗（项目领办）", Role.AGENT, county, "daiban1", "daiban2")
         self.post("中心电子监察岗", Role.SUPERVISOR, county, "jiancha", "jiancha_b")
         self.post("系统管理员岗", Role.SYSADMIN, county, "xitong", "xitong_b")
+        # a second system administrator on duty: a catalogue draft is reviewed and published by
+        # someone other than its author (four eyes)
+        self.post("系统管理员岗（二）", Role.SYSADMIN, county, "xitong_b", "xitong")
         self.post("安全管理员岗", Role.SECADMIN, county, "anquan", "anquan_b")
         self.post("审计管理员岗", Role.AUDITADMIN, county, "shenji", "shenji_b")
         for i, (code, _name, short, py) in enumerate(DEPARTMENTS, start=1):
@@ -440,6 +449,132 @@ class DemoBuilder:
             if not Bundle.objects.filter(code=bundle["code"]).exists():
                 self.created += 1
                 catalogue.bundle_save(data=bundle, actor=None)
+
+    # items a county typically devolves to its towns (便民服务中心), and the ones a village room
+    # takes in as 代办 for the town: (code, letter, scope in towns, scope in villages or None)
+    DEVOLVED = [
+        ("005011003000", "青人社发〔2026〕8号", "受理、制卡申请、发卡（全流程）", None),
+        (
+            "005011004000",
+            "青人社发〔2026〕8号",
+            "受理、审核、登记（全流程）",
+            "代办：收件、初审，转乡镇登记",
+        ),
+        ("005011005000", "青人社发〔2026〕8号", "受理、审核、登记（全流程）", None),
+        (
+            "006011001000",
+            "青医保发〔2026〕3号",
+            "受理、参保登记（全流程）",
+            "代办：收件、代为参保登记",
+        ),
+        (
+            "007002003000",
+            "青民发〔2026〕5号",
+            "受理、入户调查、初审（审核确认由县民政局作出）",
+            "代办：政策解释、收件，转乡镇受理",
+        ),
+        ("007002005000", "青民发〔2026〕5号", "受理、审核、小额临时救助审批", None),
+        (
+            "017011001000",
+            "青残联发〔2026〕2号",
+            "受理、初审（评残、发证由县残联办理）",
+            "代办：收件、转交",
+        ),
+        ("002001002000", "青市监发〔2026〕11号", "个体工商户设立登记（全流程，含核发执照）", None),
+    ]
+    VILLAGE_TOWNS = ("610799101000", "610799102000")  # 青石镇、柳湾镇: villages take 代办
+
+    def build_case_history(self) -> None:
+        from onewindow.cases.demo import build_history
+
+        self.created += build_history()
+
+    def build_grants(self) -> None:
+        """Devolution letters to the towns (and 代办 in the villages of two towns), and window
+        authorisations: each department's 专窗 accepts and approves its department's items, the
+        county's comprehensive windows accept every county item, a town's or village's windows
+        accept what was devolved to it. Existing grants (even revoked ones) are left alone."""
+        from onewindow.catalogue import grants
+        from onewindow.catalogue.models import Devolution, Item, WindowAuthorisation
+
+        items = {
+            i.code: i
+            for i in Item.objects.filter(published__isnull=False).select_related(
+                "published", "department", "region"
+            )
+        }
+        heads = {
+            p.department_id: p.holder_a.name
+            for p in Post.objects.filter(
+                role=Role.DEPT_HEAD, department__isnull=False
+            ).select_related("holder_a")
+        }
+        devolved = set(Devolution.objects.values_list("item__code", "region__code"))
+        granted_on = dt.date(2026, 3, 1)
+        for code, letter, town_scope, village_scope in self.DEVOLVED:
+            item = items.get(code)
+            if item is None or item.published is None:
+                continue
+            seal = f"{item.department.name}行政审批专用章"
+            responsible = heads.get(item.department_id, "")
+            for town_code, _name, _py, _villages in TOWNS:
+                town = Region.objects.get(code=town_code)
+                targets = [(town, town_scope, "town")]
+                if village_scope and town_code in self.VILLAGE_TOWNS:
+                    targets += [
+                        (v, village_scope, "village") for v in town.children.order_by("code")
+                    ]
+                for region, scope, level in targets:
+                    if (code, region.code) in devolved or level not in item.published.levels:
+                        continue
+                    self.created += 1
+                    grants.devolution_grant(
+                        actor=None,
+                        item=item,
+                        region=region,
+                        letter_no=letter,
+                        scope=scope,
+                        seal=seal,
+                        responsible=responsible or f"{region.name}负责人",
+                        granted_on=granted_on,
+                    )
+        existing = set(WindowAuthorisation.objects.values_list("window_id", "item_id"))
+
+        def authorise(window: Window, item: Item, powers: list[str], letter: str) -> None:
+            if (window.pk, item.pk) in existing:
+                return
+            self.created += 1
+            grants.window_authorise(
+                actor=None,
+                window=window,
+                item=item,
+                powers=powers,
+                letter_no=letter,
+                seal=f"{item.department.name}行政审批专用章",
+                responsible=heads.get(item.department_id) or "",
+                granted_on=granted_on,
+            )
+            existing.add((window.pk, item.pk))
+
+        county_items = [i for i in items.values() if i.published and "county" in i.published.levels]
+        centre = ServicePoint.objects.get(region__code=COUNTY_CODE, kind=ServicePointKind.CENTRE)
+        for window in centre.windows.filter(active=True).order_by("number"):
+            if window.kind == WindowKind.DEPARTMENT:
+                for item in county_items:
+                    if item.department_id == window.department_id:
+                        authorise(window, item, ["accept", "approve"], "青政务授〔2026〕1号")
+            elif window.kind == WindowKind.COMPREHENSIVE and window.number.isdigit():
+                for item in county_items:
+                    authorise(window, item, ["accept"], "青政务授〔2026〕2号")
+        for devolution in Devolution.objects.filter(recalled_on__isnull=True).select_related(
+            "item__department", "item__published", "region"
+        ):
+            for window in Window.objects.filter(
+                service_point__region=devolution.region,
+                kind=WindowKind.COMPREHENSIVE,
+                active=True,
+            ):
+                authorise(window, devolution.item, ["accept"], "青政务授〔2026〕3号")
 
     def collect_logins(self) -> None:
         wanted = [

@@ -16,6 +16,8 @@ from onewindow.catalogue.notice import notice_pdf
 from onewindow.catalogue.services import version_as_data
 from onewindow.org.models import Department
 
+from .selectors import bundle_guide
+
 
 def situation_answers(request: HttpRequest) -> dict[str, str]:
     """The applicant's answers from the query string: s_<question>=<option>."""
@@ -113,3 +115,12 @@ def guide_notice(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{code}.pdf"'
     return response
+
+
+def guide_bundle(request: HttpRequest, code: str) -> HttpResponse:
+    """A "one thing" (一件事): its items stage by stage, what must come first, the materials
+    handed in once for several items, and the promised limit of the whole."""
+    found = bundle_guide(code)
+    if found is None:
+        raise Http404("没有这件“一件事”。")
+    return render(request, "portal/guide/bundle.html", {"g": found, "bundle": found.bundle})

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from onewindow.accounts.access import applicant_required
 from onewindow.accounts.selectors import request_actor
 from onewindow.catalogue import search as catalogue_search
+from onewindow.core.errors import DomainError
 from onewindow.core.personal import mask_id_number, mask_phone
+from onewindow.notifications import selectors as notify_selectors
+from onewindow.notifications import services as notify_services
 from onewindow.org.choices import ServicePointKind
 from onewindow.org.models import Department
 from onewindow.org.selectors import public_service_points
@@ -74,5 +80,29 @@ def me(request: HttpRequest) -> HttpResponse:
             "applicant": applicant,
             "id_masked": mask_id_number(applicant.id_number),
             "phone_masked": mask_phone(user.phone),
+            "unread": notify_selectors.unread_count(user),
         },
     )
+
+
+@applicant_required
+def my_messages(request: HttpRequest) -> HttpResponse:
+    """The applicant's in-site inbox: their own messages only, newest first."""
+    user = request_actor(request)
+    page = Paginator(notify_selectors.inbox_for(user), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/messages.html",
+        {"page": page, "unread": notify_selectors.unread_count(user), "query": ""},
+    )
+
+
+@require_POST
+@applicant_required
+def my_message_read(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        notify_services.mark_read(message_id=pk, actor=request_actor(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    page = request.POST.get("page", "")
+    return redirect(f"/me/messages/?page={int(page)}" if page.isdigit() else "portal:my-messages")

@@ -34,6 +34,9 @@ ALLOWED_HOSTS = env_list("ONEWINDOW_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS")
 
 ONEWINDOW_CENTRE_NAME = env("ONEWINDOW_CENTRE_NAME", "青溪县政务服务中心")
+# The public address printed in QR codes of notices and licences (verification, tracking);
+# empty: the address the request came in on.
+ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "")
 
 INSTALLED_APPS = [
     "onewindow.core.admin_site.OneWindowAdminConfig",
@@ -55,10 +58,13 @@ INSTALLED_APPS = [
     "onewindow.org",
     "onewindow.calendar",
     "onewindow.catalogue",
+    "onewindow.files",
+    "onewindow.cases",
     "onewindow.audit",
     "onewindow.portal",
     "onewindow.workbench",
     "onewindow.api",
+    "onewindow.notifications",
 ]
 
 MIDDLEWARE = [
@@ -189,14 +195,42 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env("ONEWINDOW_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Largest file one upload may be (files.services.store_upload), in bytes.
+ONEWINDOW_UPLOAD_MAX_BYTES = int(env("ONEWINDOW_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # Audit log: a sealing pass after a commit at most this often per process; a skipped pass is
 # followed up on a timer (see docs/adr/0002-audit-chain.md).
+# Case clocks: a running clock turns to warning when at most this many working days, or this
+# share of its limit, are left.
+ONEWINDOW_WARNING_DAYS = int(env("ONEWINDOW_WARNING_DAYS", "1"))
+ONEWINDOW_WARNING_FRACTION = float(env("ONEWINDOW_WARNING_FRACTION", "0.2"))
 ONEWINDOW_AUDIT_SEAL_INTERVAL = float(env("ONEWINDOW_AUDIT_SEAL_INTERVAL", "0.2"))
 ONEWINDOW_AUDIT_SEAL_FOLLOWUP = env_bool("ONEWINDOW_AUDIT_SEAL_FOLLOWUP", True)
 
 # Key for encrypting personal data at rest (SM4) and its blind index; never in the repository.
 ONEWINDOW_PERSONAL_DATA_KEY = env("ONEWINDOW_PERSONAL_DATA_KEY")
+
+# Messages to applicants and staff (onewindow.notifications, see .env.example).
+ONEWINDOW_NOTIFY_CHANNELS = env_list("ONEWINDOW_NOTIFY_CHANNELS", "inbox,sms")
+ONEWINDOW_NOTIFY_BACKENDS = {
+    "sms": env("ONEWINDOW_NOTIFY_SMS_BACKEND", "onewindow.notifications.channels.OutboxSMS"),
+    "email": env("ONEWINDOW_NOTIFY_EMAIL_BACKEND", "onewindow.notifications.channels.DjangoEmail"),
+    "inbox": env("ONEWINDOW_NOTIFY_INBOX_BACKEND", "onewindow.notifications.channels.Inbox"),
+}
+ONEWINDOW_NOTIFY_MAX_ATTEMPTS = int(env("ONEWINDOW_NOTIFY_MAX_ATTEMPTS", "5"))
+ONEWINDOW_NOTIFY_RETRY_SECONDS = int(env("ONEWINDOW_NOTIFY_RETRY_SECONDS", "60"))
+ONEWINDOW_SMS_GATEWAY_URL = env("ONEWINDOW_SMS_GATEWAY_URL")
+ONEWINDOW_SMS_GATEWAY_TOKEN = env("ONEWINDOW_SMS_GATEWAY_TOKEN")
+ONEWINDOW_SMS_GATEWAY_TIMEOUT = float(env("ONEWINDOW_SMS_GATEWAY_TIMEOUT", "5"))
+EMAIL_BACKEND = env("ONEWINDOW_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("ONEWINDOW_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("ONEWINDOW_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("ONEWINDOW_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("ONEWINDOW_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("ONEWINDOW_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("ONEWINDOW_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(env("ONEWINDOW_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = env("ONEWINDOW_DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 LOGGING = {
     "version": 1,

@@ -7,13 +7,16 @@ from onewindow.accounts.selectors import has_permission
 
 MENU = [
     ("home", "我的工作台", "workbench:home", None),
+    ("cases", "办件", "casework:queue", "case.view"),
     ("windows", "窗口", "workbench:windows", "org.view"),
     ("staff", "人员与AB岗", "workbench:staff", "org.view"),
     ("applicants", "申请人", "workbench:applicants", "applicant.view"),
+    ("catalogue", "事项清单", "catalogue:items", "catalogue.view"),
     ("calendar", "工作日历", "workbench:calendar", "org.view"),
     ("audit", "审计日志", "workbench:audit", "audit.view"),
     ("security", "登录安全", "workbench:security", "security.manage"),
     ("sysadmin", "系统管理", "admin:index", "org.manage"),
+    ("messages", "消息发送", "notifications:outbox", "notify.view"),
 ]
 
 

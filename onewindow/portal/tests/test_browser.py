@@ -2,46 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from onewindow.conftest import IN_CI
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+from onewindow.conftest import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not shutil.which(CHROMIUM):
-        if IN_CI:
-            pytest.fail(
-                "CI needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-            )
-        pytest.skip("no /usr/bin/chromium here")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_anonymous_visitor_sees_the_public_home_in_chinese(browser, live_server) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +16,9 @@ def test_anonymous_visitor_sees_the_public_home_in_chinese(browser, live_server)
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.get_by_role("heading", name="青溪县政务服务中心").first.is_visible()
-    assert page.get_by_role("searchbox").is_visible()
+    # suggest.js turned the search box into a combobox (ARIA 1.2), collapsed until typing
+    box = page.get_by_role("combobox", name="搜索办事事项")
+    assert box.is_visible() and box.get_attribute("aria-expanded") == "false"
     # keyboard users reach the content first
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "跳到主要内容"
@@ -86,7 +53,7 @@ def test_visitor_finds_a_guide_in_their_own_words(browser, live_server) -> None:
     publish(FOOD)
     page = browser.new_page(locale="zh-CN")
     page.goto(live_server.url + "/")
-    page.get_by_role("searchbox").fill("我想开饭店")
+    page.get_by_role("combobox", name="搜索办事事项").fill("我想开饭店")
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name="测试食品经营许可").first.click()
     materials = page.locator("#materials-title").locator("xpath=..").get_by_role("table")
@@ -103,4 +70,47 @@ def test_visitor_finds_a_guide_in_their_own_words(browser, live_server) -> None:
     assert response.headers["content-type"] == "application/pdf"
     data = response.body()
     assert data.startswith(b"%PDF")
+    search.clear_index()
+
+
+def test_visitor_types_picks_a_suggestion_and_reads_the_bundle(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    from onewindow.catalogue import search
+
+    search.clear_index()
+    page = browser.new_page(locale="zh-CN")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live_server.url + "/")
+    box = page.get_by_role("combobox", name="搜索办事事项")
+    box.press_sequentially("开饭", delay=50)
+    listbox = page.get_by_role("listbox", name="搜索提示")
+    listbox.wait_for(state="visible")
+    assert box.get_attribute("aria-expanded") == "true"
+    option = listbox.get_by_role("option", name="我想开饭店")
+    assert option.is_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "search-suggest.png"), full_page=True)
+    # the keyboard walks the list: down highlights, escape closes, down opens it again
+    box.press("ArrowDown")
+    active = box.get_attribute("aria-activedescendant")
+    assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
+    box.press("Escape")
+    assert listbox.is_hidden() and box.get_attribute("aria-expanded") == "false"
+    box.press("ArrowDown")
+    assert listbox.is_visible()
+    option.click()
+    page.wait_for_url("**/search/?q=*")
+    assert page.get_by_role("combobox", name="想办什么事").input_value() == "我想开饭店"
+    page.get_by_role("link", name="开餐馆一件事").click()
+    page.wait_for_url("**/guide/bundle/YJS-002/")
+    assert page.get_by_role("heading", name="开餐馆一件事").is_visible()
+    stages = page.locator("ol.stages > li")
+    assert stages.count() == 2
+    assert "企业设立登记" in stages.nth(0).inner_text()
+    second = stages.nth(1).inner_text()
+    assert "食品经营许可" in second and "须在第 1 阶段办结后办理" in second
+    page.screenshot(path=str(SHOTS / "bundle.png"), full_page=True)
+    stages.nth(1).get_by_role("link").first.click()
+    assert "/guide/bundle/" not in page.url and "/guide/" in page.url
+    assert errors == []  # no CSP violation, no missing asset
     search.clear_index()

@@ -16,9 +16,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--logins", action="store_true", help="只打印演示账号")
+        parser.add_argument(
+            "--no-history", action="store_true", help="不生成一年的办件记录（只建组织、人员和事项）"
+        )
 
-    def handle(self, *args: Any, logins: bool = False, **options: Any) -> None:
-        builder = DemoBuilder()
+    def handle(
+        self, *args: Any, logins: bool = False, no_history: bool = False, **options: Any
+    ) -> None:
+        builder = DemoBuilder(history=not no_history)
         steps = list(builder.steps())
         if logins:
             builder.collect_logins()

@@ -1,0 +1,260 @@
+"""Staff forms of the catalogue. They only turn posted fields into the guide dict the services take
+(`services.version_as_data` shape); every rule is checked by the services."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+
+from onewindow.org.models import Department, Region, Window
+
+from .choices import (
+    FORMS,
+    LEVELS,
+    Handling,
+    ItemKind,
+    LimitUnit,
+    MaterialForm,
+    MaterialSource,
+    OnlineDepth,
+    ResultType,
+)
+from .models import Item, WindowAuthorisation
+
+SEP = re.compile(r"[、,，\n]")
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _words(value: str) -> list[str]:
+    return [part.strip() for part in SEP.split(value or "") if part.strip()]
+
+
+class VersionForm(forms.Form):
+    """The main fields of a draft guide."""
+
+    change_note = forms.CharField(label="修订说明", max_length=200, required=False)
+    name = forms.CharField(label="事项名称", max_length=100, required=False)
+    kind = forms.ChoiceField(label="事项类型", choices=ItemKind.choices)
+    levels = forms.MultipleChoiceField(
+        label="可办理层级", choices=LEVELS, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    power_source = forms.CharField(label="权力来源", max_length=50, required=False)
+    content = forms.CharField(
+        label="服务内容", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    legal_basis = forms.CharField(
+        label="设定依据",
+        required=False,
+        help_text="每行一条。",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    conditions = forms.CharField(
+        label="受理条件",
+        required=False,
+        help_text="每行一条。",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    handling = forms.ChoiceField(label="办件类型", choices=Handling.choices)
+    statutory_limit = forms.IntegerField(label="法定办结时限", min_value=0, max_value=3650)
+    promised_limit = forms.IntegerField(label="承诺办结时限", min_value=0, max_value=3650)
+    limit_unit = forms.ChoiceField(label="时限单位", choices=LimitUnit.choices)
+    limit_note = forms.CharField(label="时限说明", max_length=200, required=False)
+    visits = forms.IntegerField(label="到现场次数", min_value=0, max_value=99)
+    online_depth = forms.ChoiceField(label="网办深度", choices=OnlineDepth.choices)
+    forms_ = forms.MultipleChoiceField(  # renamed to "forms" below (the name shadows the module)
+        label="办理形式", choices=FORMS, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    result_type = forms.ChoiceField(label="结果类型", choices=ResultType.choices)
+    result_name = forms.CharField(label="结果名称", max_length=100, required=False)
+    place = forms.CharField(label="办理地点", max_length=200, required=False)
+    hours = forms.CharField(label="办理时间", max_length=100, required=False)
+    phone = forms.CharField(label="咨询电话", max_length=32, required=False)
+    keywords = forms.CharField(
+        label="常用说法", required=False, help_text="用“、”分隔，例如：开饭店、办餐饮许可。"
+    )
+
+    LIST_FIELDS = ("legal_basis", "conditions")
+    WORD_FIELDS = ("keywords",)
+
+    @classmethod
+    def initial_from(cls, data: dict[str, Any]) -> dict[str, Any]:
+        initial = {name: data.get(name) for name in cls.base_fields}
+        for name in cls.LIST_FIELDS:
+            initial[name] = "\n".join(data.get(name) or [])
+        for name in cls.WORD_FIELDS:
+            initial[name] = "、".join(data.get(name) or [])
+        return initial
+
+    def apply_to(self, data: dict[str, Any]) -> dict[str, Any]:
+        out = dict(data)
+        for name, value in self.cleaned_data.items():
+            if name in self.LIST_FIELDS:
+                out[name] = _lines(value)
+            elif name in self.WORD_FIELDS:
+                out[name] = _words(value)
+            elif isinstance(value, str):
+                out[name] = value.strip()
+            else:
+                out[name] = value
+        return out
+
+
+VersionForm.base_fields = {
+    ("forms" if name == "forms_" else name): field
+    for name, field in VersionForm.base_fields.items()
+}
+
+
+class NewItemForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label="实施部门", queryset=Department.objects.none(), empty_label="请选择"
+    )
+    code = forms.RegexField(
+        label="基本编码",
+        regex=r"^\d{12}$",
+        error_messages={"invalid": "基本编码应为 12 位数字。"},
+        help_text="12 位数字，按省级事项目录填写。",
+    )
+
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if Item.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"基本编码 {code} 已有事项，请在清单中找到它修订。")
+        return code
+
+
+class RowForm(forms.Form):
+    """A row of a table of inputs: the column header is the only visible label, so each input
+    carries its own for screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label or ""))
+
+
+class MaterialForm_(RowForm):
+    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+    name = forms.CharField(label="材料名称", max_length=200, required=False)
+    required = forms.BooleanField(label="必须", required=False)
+    deficiency_ok = forms.BooleanField(label="可容缺", required=False)
+    situational = forms.BooleanField(label="特定情形", required=False)
+    form = forms.ChoiceField(label="形式", choices=MaterialForm.choices)
+    copies = forms.IntegerField(label="份数", min_value=0, max_value=99, initial=1)
+    source = forms.ChoiceField(
+        label="来源", choices=MaterialSource.choices, initial=MaterialSource.APPLICANT
+    )
+    standard = forms.CharField(label="受理标准", max_length=300, required=False)
+
+
+class FeeForm(RowForm):
+    name = forms.CharField(label="收费项目", max_length=100, required=False)
+    standard = forms.CharField(label="收费标准", max_length=200, required=False)
+    basis = forms.CharField(label="收费依据", max_length=300, required=False)
+    reduction = forms.CharField(label="减免政策", max_length=300, required=False)
+
+
+class FaqForm(RowForm):
+    q = forms.CharField(label="问题", max_length=200, required=False)
+    a = forms.CharField(label="解答", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+MaterialFormSet = forms.formset_factory(MaterialForm_, extra=2, can_delete=True)
+FeeFormSet = forms.formset_factory(FeeForm, extra=1, can_delete=True)
+FaqFormSet = forms.formset_factory(FaqForm, extra=1, can_delete=True)
+
+
+def rows_from(formset: Any, keep: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The filled, not deleted rows of a formset (a blank extra row is ignored)."""
+    rows = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None) or {}
+        if not data or data.get("DELETE"):
+            continue
+        if not any(str(data.get(k) or "").strip() for k in keep):
+            continue
+        rows.append({k: v for k, v in data.items() if k != "DELETE"})
+    return rows
+
+
+def materials_from(formset: Any, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Material rows with their keys: an existing row keeps its key (situations and uploads refer
+    to it); a new row gets the next free `mN`."""
+    rows = rows_from(formset, ("name",))
+    taken = {m["key"] for m in previous} | {r["key"] for r in rows if r.get("key")}
+    n = 1
+    out = []
+    by_key = {m["key"]: m for m in previous}
+    for row in rows:
+        if not row.get("key"):
+            while f"m{n}" in taken:
+                n += 1
+            row["key"] = f"m{n}"
+            taken.add(row["key"])
+        row["name"] = str(row.get("name") or "").strip()
+        row["blank_form"] = bool(by_key.get(row["key"], {}).get("blank_form", False))
+        out.append(row)
+    return out
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="事项清单 Excel 文件（.xlsx）")
+
+
+class DevolutionForm(forms.Form):
+    item = forms.ModelChoiceField(
+        label="事项", queryset=Item.objects.none(), empty_label="请选择事项"
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label="承接区划",
+        queryset=Region.objects.none(),
+        help_text="可多选（按住 Ctrl 键），乡镇（街道）或村（社区）。",
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+    scope = forms.CharField(
+        label="授权范围", max_length=300, initial="受理、审核、办结（全链条下沉）"
+    )
+    letter_no = forms.CharField(label="授权书文号", max_length=100)
+    seal = forms.CharField(label="使用印章", max_length=100)
+    responsible = forms.CharField(label="责任人", max_length=64)
+    granted_on = forms.DateField(
+        label="授权日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RecallForm(forms.Form):
+    reason = forms.CharField(label="收回原因", max_length=200)
+
+
+class WindowAuthorisationForm(forms.Form):
+    window = forms.ModelChoiceField(
+        label="窗口", queryset=Window.objects.none(), empty_label="请选择窗口"
+    )
+    item = forms.ModelChoiceField(
+        label="事项", queryset=Item.objects.none(), empty_label="请选择事项"
+    )
+    powers = forms.MultipleChoiceField(
+        label="授权权限",
+        choices=WindowAuthorisation.POWERS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["accept"],
+    )
+    letter_no = forms.CharField(label="授权书文号", max_length=100)
+    seal = forms.CharField(label="使用印章", max_length=100)
+    responsible = forms.CharField(label="责任人", max_length=64)
+    granted_on = forms.DateField(
+        label="授权日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", max_length=200)

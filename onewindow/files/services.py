@@ -1,0 +1,237 @@
+"""Writes of uploaded files: `store_upload` checks what a file really is, hashes it and keeps it.
+
+The type comes from the content (magic bytes, the parts inside a ZIP container), never from the
+name or the browser's content type; a file whose content does not match its extension is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+import zipfile
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+
+from onewindow.audit.services import audit_record
+from onewindow.core.errors import InvalidInput
+
+from .models import FileKind, StoredFile
+
+DOCUMENT_KINDS: tuple[str, ...] = (
+    FileKind.PDF,
+    FileKind.JPEG,
+    FileKind.PNG,
+    FileKind.DOCX,
+    FileKind.XLSX,
+    FileKind.DOC,
+    FileKind.XLS,
+    FileKind.OFD,
+)
+IMAGE_KINDS: tuple[str, ...] = (FileKind.PDF, FileKind.JPEG, FileKind.PNG)
+
+EXTENSIONS: dict[str, str] = {
+    "pdf": FileKind.PDF,
+    "jpg": FileKind.JPEG,
+    "jpeg": FileKind.JPEG,
+    "png": FileKind.PNG,
+    "docx": FileKind.DOCX,
+    "xlsx": FileKind.XLSX,
+    "doc": FileKind.DOC,
+    "xls": FileKind.XLS,
+    "ofd": FileKind.OFD,
+    "txt": FileKind.TXT,
+}
+STORED_EXTENSION: dict[str, str] = {kind: kind if kind != "jpeg" else "jpg" for kind in FileKind}
+CONTENT_TYPES: dict[str, str] = {
+    FileKind.PDF: "application/pdf",
+    FileKind.JPEG: "image/jpeg",
+    FileKind.PNG: "image/png",
+    FileKind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    FileKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    FileKind.DOC: "application/msword",
+    FileKind.XLS: "application/vnd.ms-excel",
+    FileKind.OFD: "application/ofd",
+    FileKind.TXT: "text/plain; charset=utf-8",
+}
+LABELS: dict[str, str] = {
+    FileKind.PDF: "PDF",
+    FileKind.JPEG: "JPG",
+    FileKind.PNG: "PNG",
+    FileKind.DOCX: "Word（.docx）",
+    FileKind.XLSX: "Excel（.xlsx）",
+    FileKind.DOC: "Word（.doc）",
+    FileKind.XLS: "Excel（.xls）",
+    FileKind.OFD: "OFD",
+    FileKind.TXT: "文本（.txt）",
+}
+
+CHUNK = 64 * 1024
+PDF_MAGIC = b"%PDF-"
+JPEG_MAGIC = b"\xff\xd8\xff"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "ONEWINDOW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+
+
+def _kinds_text(kinds: Iterable[str]) -> str:
+    names: list[str] = []
+    for kind in kinds:
+        label = LABELS.get(kind, kind).split("（")[0]
+        if label not in names:
+            names.append(label)
+    if len(names) <= 1:
+        return "".join(names)
+    return "、".join(names[:-1]) + " 或 " + names[-1]
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.0f} MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
+def detect_kind(stream: IO[bytes], *, extension: str = "") -> str | None:
+    """The kind the content really is, or None. OLE2 (old Office) files cannot tell a .doc from an
+    .xls by their first bytes, so the extension decides between those two only."""
+    stream.seek(0)
+    head = stream.read(16)
+    stream.seek(0)
+    if head.startswith(PDF_MAGIC):
+        return FileKind.PDF
+    if head.startswith(JPEG_MAGIC):
+        return FileKind.JPEG
+    if head.startswith(PNG_MAGIC):
+        return FileKind.PNG
+    if head.startswith(OLE2_MAGIC):
+        return FileKind.XLS if extension == "xls" else FileKind.DOC
+    if head.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        finally:
+            stream.seek(0)
+        if "OFD.xml" in names:
+            return FileKind.OFD
+        if "[Content_Types].xml" in names:
+            if any(n.startswith("word/") for n in names):
+                return FileKind.DOCX
+            if any(n.startswith("xl/") for n in names):
+                return FileKind.XLSX
+        return None
+    if extension == "txt":
+        sample = stream.read(CHUNK)
+        stream.seek(0)
+        if b"\x00" in sample:
+            return None
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(sample) - 4:  # a character cut at the chunk's end is fine
+                return None
+        return FileKind.TXT
+    return None
+
+
+def _actor_role(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    from onewindow.accounts.selectors import roles_of
+
+    roles = sorted(roles_of(actor))
+    return roles[0] if roles else getattr(actor, "kind", "")
+
+
+def store_upload(
+    *,
+    upload: Any,
+    field: str,
+    actor: Any,
+    allowed: Iterable[str] = DOCUMENT_KINDS,
+    max_bytes: int | None = None,
+    label: str | None = None,
+) -> StoredFile:
+    """Check an uploaded file (`UploadedFile` or any named binary file object), keep it and return
+    its `StoredFile`. Raises `InvalidInput` on `field`, in words the uploader can act on, for an
+    empty file, one over the size limit, a type not allowed, or content that is not what its
+    extension says."""
+    allowed = tuple(allowed)
+    limit = max_bytes if max_bytes is not None else max_upload_bytes()
+    what = f"「{label or field}」"
+    expected = _kinds_text(allowed)
+    original = PurePath(str(getattr(upload, "name", "") or "")).name[:200] or "未命名文件"
+    extension = PurePath(original).suffix.lower().lstrip(".")
+
+    kind = EXTENSIONS.get(extension)
+    if kind is None or kind not in allowed:
+        shown = f".{extension}" if extension else "无扩展名"
+        raise InvalidInput(
+            f"{what}的文件类型（{shown}）不允许上传，请上传 {expected} 文件。", field=field
+        )
+    declared = getattr(upload, "size", None)
+    if declared is not None and declared > limit:
+        raise InvalidInput(
+            f"{what}文件过大（{_size_text(declared)}），最大 {_size_text(limit)}，请压缩或分开上传。",
+            field=field,
+        )
+    digest = hashlib.sha256()
+    size = 0
+    upload.seek(0)
+    while chunk := upload.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise InvalidInput(
+                f"{what}文件过大，最大 {_size_text(limit)}，请压缩或分开上传。", field=field
+            )
+        digest.update(chunk)
+    if size == 0:
+        raise InvalidInput(f"{what}是空文件，请重新选择要上传的文件。", field=field)
+    real = detect_kind(upload, extension=extension)
+    if real != kind:
+        raise InvalidInput(
+            f"{what}不是 {LABELS[kind].split('（')[0]} 文件（内容与扩展名不符），"
+            f"请上传真实的 {expected} 文件。",
+            field=field,
+        )
+    upload.seek(0)
+    with transaction.atomic():
+        stored = StoredFile(
+            original_name=original,
+            content_type=CONTENT_TYPES[kind],
+            kind=kind,
+            size=size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        stored.file.save(f"{uuid.uuid4().hex}.{STORED_EXTENSION[kind]}", File(upload), save=False)
+        stored.save()
+        audit_record(
+            action="files.store",
+            actor=actor,
+            role=_actor_role(actor),
+            obj=stored,
+            summary=f"上传文件：{original}（{LABELS[kind]}，{_size_text(size)}）",
+            after={"sha256": stored.sha256, "size": size, "kind": kind, "field": field},
+        )
+    return stored
+
+
+def store_bytes(
+    *, content: bytes, name: str, actor: Any, allowed: Iterable[str] = DOCUMENT_KINDS
+) -> StoredFile:
+    """Keep bytes the platform made itself (a rendered PDF notice) through the same checks and
+    audit as an upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, content)
+    return store_upload(upload=upload, field="file", actor=actor, allowed=allowed, label=name)
