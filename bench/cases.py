@@ -9,15 +9,16 @@ later day); scjg_sp2 (B post of the absent scjg_sp1) acts "pass" on the review; 
 then 审批决定) between acceptance and the end.
 
 The reference makes the same inserts and updates (case, materials, stored files with their bytes
-on disk, events, steps, audit entries, the day's case sequence under SELECT … FOR UPDATE, message
-rows and their delivery after the commit, the throttled audit sealing), one transaction per
+on disk, events, steps, audit entries, the day's case sequence as one upsert, message rows and
+their delivery after the commit (a notification's messages together), the throttled audit
+sealing), one transaction per
 stage, with one hand-written query per fact it needs (item and materials, the actor's post, the
 locked case and step). Before anything is timed, one lifecycle of each is compared row by row.
 
 Prints the rates (lifecycles/s) and this process's CPU time per lifecycle of the service layer,
 of the hand-written reference (psycopg's defaults: server-side binding, statements prepared after
-five uses) and, for context, of the same reference without prepared statements (as Django's
-psycopg cursors run); the ratio service ÷ hand-written (goal >= 0.40); and the database queries
+five uses, as the project's PostgreSQL settings also run Django) and, for context, of the same
+reference without prepared statements (ONEWINDOW_DB_PREPARE=false); the ratio service ÷ hand-written (goal >= 0.40); and the database queries
 per transition through the service layer (Django's CaptureQueriesContext) beside the reference's.
 `--profile N` then runs N service lifecycles under cProfile and prints where the time goes.
 
@@ -280,14 +281,10 @@ SELECT p.id, p.role, p.window_id
  ORDER BY p.id
  LIMIT 1
 """
-SEQUENCE_CREATE_SQL = """
-INSERT INTO cases_casesequence (prefix, day, last) VALUES (%s, %s, 0)
-ON CONFLICT (prefix, day) DO NOTHING
+SEQUENCE_NEXT_SQL = """
+INSERT INTO cases_casesequence (prefix, day, last) VALUES (%s, %s, 1)
+ON CONFLICT (prefix, day) DO UPDATE SET last = cases_casesequence.last + 1 RETURNING last
 """
-SEQUENCE_LOCK_SQL = """
-SELECT id, last FROM cases_casesequence WHERE prefix = %s AND day = %s FOR UPDATE
-"""
-SEQUENCE_UPDATE_SQL = "UPDATE cases_casesequence SET last = %s WHERE id = %s"
 FILE_INSERT_SQL = """
 INSERT INTO files_storedfile
        (file, original_name, content_type, kind, size, sha256, uploaded_by_id, created_at)
@@ -340,12 +337,15 @@ INSERT INTO notifications_message (recipient_id, phone, email, channel, topic, s
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, '', NULL, NULL, NULL, %s)
 RETURNING id
 """
-MESSAGE_LOCK_SQL = "SELECT channel, status FROM notifications_message WHERE id = %s FOR UPDATE"
+MESSAGE_LOCK_SQL = """
+SELECT id, channel FROM notifications_message
+ WHERE id = ANY(%s) AND status IN ('pending', 'failed') ORDER BY id FOR UPDATE
+"""
 MESSAGE_SENT_SQL = """
 UPDATE notifications_message
    SET status = 'sent', attempts = attempts + 1, last_error = '', next_attempt_at = NULL,
        sent_at = %s
- WHERE id = %s
+ WHERE id = ANY(%s)
 """
 CASE_LOCK_SQL = """
 SELECT c.id, c.number, c.status, c.state_key, c.revision, c.region_id, c.department_id,
@@ -452,12 +452,12 @@ def person(user: User) -> Person:
 
 class HandWritten:
     """The lifecycle as parameterised SQL on one psycopg connection: one transaction per stage,
-    messages delivered after the commit (one short transaction each), and the audit sealer run
-    after a commit at most every SEAL_INTERVAL seconds, as the services do.
+    messages delivered after the commit (one short transaction per notification), and the audit
+    sealer run after a commit at most every SEAL_INTERVAL seconds, as the services do.
 
     psycopg's defaults: parameters bound on the server, and a statement prepared once it has run
-    five times on the connection. `prepare=False` turns preparing off (Django's psycopg cursors
-    bind on the client and never prepare), to show how much of the gap that accounts for."""
+    five times on the connection, as the project's settings run Django on PostgreSQL.
+    `prepare=False` turns preparing off, as Django runs with ONEWINDOW_DB_PREPARE=false."""
 
     def __init__(
         self, url: str, actors: Actors, content_type: int, track: str, *, prepare: bool = True
@@ -568,11 +568,11 @@ class HandWritten:
         return ids
 
     def after_commit(self, messages: list[int]) -> None:
-        for pk in messages:
-            with self.tx():
-                row = self.one(MESSAGE_LOCK_SQL, (pk,))
-                if row and row["status"] in ("pending", "failed"):
-                    self.run(MESSAGE_SENT_SQL, (timezone.now(), pk))
+        # a notification's messages together, as deliver_ids does
+        with self.tx():
+            rows = self.run(MESSAGE_LOCK_SQL, (messages,)).fetchall()
+            if rows:
+                self.run(MESSAGE_SENT_SQL, (timezone.now(), [r["id"] for r in rows]))
         now = time.monotonic()
         if now - self.last_seal >= SEAL_INTERVAL:
             self.last_seal = now
@@ -626,10 +626,7 @@ class HandWritten:
 
     def next_number(self, region_code: str, level: str, day: dt.date) -> str:
         prefix = region_code[: {"town": 9, "village": 12}.get(level, 6)]
-        self.run(SEQUENCE_CREATE_SQL, (prefix, day))
-        sequence = self.one(SEQUENCE_LOCK_SQL, (prefix, day))
-        last = sequence["last"] + 1
-        self.run(SEQUENCE_UPDATE_SQL, (last, sequence["id"]))
+        last = self.one(SEQUENCE_NEXT_SQL, (prefix, day))["last"]
         return f"{prefix}-{day:%Y%m%d}-{last:04d}"
 
     def acting_post(
@@ -1215,7 +1212,7 @@ def profile(n: int, actors: Actors, top: int = 20) -> str:
     print("  own time by part of the stack:", file=out)
     for key, own in sorted(parts.items(), key=lambda kv: -kv[1])[:10]:
         print(f"    {own / total:6.1%}  {1000 * own / n:6.1f} ms/lifecycle  {key}", file=out)
-    stats.sort_stats("cumulative").print_stats(r"/onewindow/", top)
+    stats.sort_stats("cumulative").print_stats(r"/onewindow/", 2 * top)
     stats.strip_dirs().sort_stats("tottime").print_stats(top)
     return out.getvalue()
 

@@ -68,6 +68,16 @@ def load_demo_county() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_demo_county()
+    yield
+    if connection.vendor == "postgresql":
+        # A live-server request thread still running when the session ends (the browser asked
+        # for one more asset as it closed) keeps its connection; it would stop the test
+        # database from being dropped. Close such strays before pytest-django drops it.
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}

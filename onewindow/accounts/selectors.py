@@ -62,17 +62,18 @@ def acting_posts(user: User) -> list[ActingPost]:
         return cached
     result: list[ActingPost] = []
     if user.is_authenticated and user.kind == UserKind.STAFF and user.is_active:
-        absent = Absence.objects.filter(user=user, ended_at__isnull=True).exists()
+        # one query: the user's posts, each with whether its A and its B holder are away (the
+        # user's own absence is the one of the side they hold)
         posts = (
             Post.objects.filter(active=True)
             .filter(Q(holder_a=user) | Q(holder_b=user))
-            .select_related("region", "department", "window", "holder_a", "holder_b")
-            .annotate(a_absent=open_absence_q("holder_a"))
+            .select_related("region", "department")
+            .annotate(a_absent=open_absence_q("holder_a"), b_absent=open_absence_q("holder_b"))
         )
         for post in posts:
-            if post.holder_a_id == user.pk and not absent:
+            if post.holder_a_id == user.pk and not post.a_absent:
                 result.append(ActingPost(post, as_backup=False))
-            elif post.holder_b_id == user.pk and post.a_absent and not absent:
+            elif post.holder_b_id == user.pk and post.a_absent and not post.b_absent:
                 result.append(ActingPost(post, as_backup=True))
     user._acting_posts = result  # type: ignore[attr-defined]  # per-request cache
     return result

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -65,25 +65,29 @@ def _prefix(region: Region) -> str:
     return region.code[:digits]
 
 
+_NEXT_NUMBER_SQL = """
+INSERT INTO cases_casesequence (prefix, day, last) VALUES (%s, %s, 1)
+ON CONFLICT (prefix, day) DO UPDATE SET last = cases_casesequence.last + 1
+RETURNING last
+"""
+assert CaseSequence._meta.db_table == "cases_casesequence"
+
+
 def next_number(region: Region, day: dt.date) -> str:
-    """region code + date + sequence, unique under concurrency: the day's counter row is locked
-    (created first if this is the day's first case; a racing creator loses and re-reads)."""
+    """region code + date + sequence, unique under concurrency: one upsert of the day's counter
+    row (inserted by the day's first case, incremented under its row lock by the others; a
+    racing second inserter waits for the first and increments), in the caller's transaction."""
     prefix = _prefix(region)
-    try:
-        with transaction.atomic():
-            CaseSequence.objects.create(prefix=prefix, day=day, last=0)
-    except IntegrityError:
-        pass
-    sequence = CaseSequence.objects.select_for_update().get(prefix=prefix, day=day)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{prefix}-{day:%Y%m%d}-{sequence.last:04d}"
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, [prefix, connection.ops.adapt_datefield_value(day)])
+        (last,) = cursor.fetchone()
+    return f"{prefix}-{day:%Y%m%d}-{last:04d}"
 
 
 def _lock(case: Case, expected_revision: int | None) -> Case:
     locked = (
-        Case.objects.select_for_update()
-        .select_related("version", "item", "region", "department")
+        Case.objects.select_for_update(of=("self",))
+        .select_related("version", "item", "department", "submitted_by")
         .get(pk=case.pk)
     )
     if expected_revision is not None and locked.revision != expected_revision:
@@ -193,18 +197,19 @@ def _is_immediate(case: Case) -> bool:
     )
 
 
-def handling_unit(case: Case) -> tuple[Region, Department | None]:
-    """Where the back office sits: the town itself for an item devolved to it (县镇同权) unless
-    the town reported the case up, else the item's own region and department."""
+def handling_unit(case: Case) -> tuple[int, int | None]:
+    """Where the back office sits, as (region id, department id or None for any): the town
+    itself for an item devolved to it (县镇同权) unless the town reported the case up, else the
+    item's own region and department."""
     if (
         not case.reported
         and case.region_id != case.item.region_id
         and Devolution.objects.filter(
-            item=case.item, region=case.region, recalled_on__isnull=True
+            item_id=case.item_id, region_id=case.region_id, recalled_on__isnull=True
         ).exists()
     ):
-        return case.region, None
-    return case.item.region, case.item.department
+        return case.region_id, None
+    return case.item.region_id, case.item.department_id
 
 
 def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:
@@ -213,7 +218,7 @@ def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:
     if state["kind"] == "end":
         return
     day = clock.today()
-    region, department = handling_unit(case)
+    region_id, department_id = handling_unit(case)
     roles = ",".join(["", *state.get("roles", []), ""])
     if state["kind"] == "joint":
         codes = [b["department"] for b in state.get("branches", [])]
@@ -227,7 +232,7 @@ def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:
                 kind=StepKind.BRANCH,
                 lead=bool(branch.get("lead")),
                 roles=roles,
-                region=case.item.region,
+                region_id=case.item.region_id,
                 department=departments[branch["department"]],
                 opened_at=now,
                 started_on=day,
@@ -242,8 +247,8 @@ def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:
         state_key=key,
         state_name=state["name"],
         roles=roles,
-        region=region,
-        department=department,
+        region_id=region_id,
+        department_id=department_id,
         opened_at=now,
         started_on=day,
         limit=limit,
@@ -293,14 +298,12 @@ class ApplicantData:
 
 
 def _published_item(item_code: str) -> Item:
-    item = (
-        Item.objects.select_related("published", "region", "department")
-        .filter(code=item_code, published__isnull=False)
-        .first()
-    )
-    if item is None:
-        raise NotFound(f"没有编码为 {item_code} 的已发布事项。", field="item")
-    return item
+    try:
+        return Item.objects.select_related("published", "region", "department").get(
+            code=item_code, published__isnull=False
+        )
+    except Item.DoesNotExist:
+        raise NotFound(f"没有编码为 {item_code} 的已发布事项。", field="item") from None
 
 
 def _case_region(item: Item, region_code: str | None) -> Region:
@@ -388,21 +391,29 @@ def case_submit(
                 field=f"m_{material.key}",
             )
 
-    from onewindow.files.services import store_upload
+    from onewindow.files.services import store_uploads
 
     with transaction.atomic():
         if actor is not None and actor.kind == UserKind.STAFF:
             _acceptor(actor, Case(region=region, department=item.department, version=version))
-        rows: list[tuple[Any, dict[str, Any]]] = []
-        for material in selection.materials:
-            if material.key in uploads:
-                stored = store_upload(
-                    upload=uploads[material.key],
-                    field=f"m_{material.key}",
+        uploaded = [m for m in selection.materials if m.key in uploads]
+        stored = dict(
+            zip(
+                [m.key for m in uploaded],
+                store_uploads(
+                    [(uploads[m.key], f"m_{m.key}", m.name) for m in uploaded],
                     actor=actor,
                     allowed=MATERIAL_KINDS,
+                ),
+                strict=True,
+            )
+        )
+        rows: list[tuple[Any, dict[str, Any]]] = []
+        for material in selection.materials:
+            if material.key in stored:
+                rows.append(
+                    (material, {"file": stored[material.key], "status": MaterialStatus.PROVIDED})
                 )
-                rows.append((material, {"file": stored, "status": MaterialStatus.PROVIDED}))
             elif material.key in held:
                 rows.append(
                     (material, {"licence": held[material.key], "status": MaterialStatus.LICENCE})
@@ -484,18 +495,20 @@ def _create_case(
         delivery=delivery,
         delivery_address=delivery_address.strip(),
     )
-    try:
-        with transaction.atomic():
-            case.save()
-    except IntegrityError:
-        if submission_key and actor is not None:
+    if submission_key and actor is not None:
+        try:
+            with transaction.atomic():
+                case.save()
+        except IntegrityError:
             # the same submission arrived twice at the same moment: the first one stands
             existing = Case.objects.filter(
                 submitted_by=actor, submission_key=submission_key
             ).first()
             if existing is not None:
                 return existing
-        raise
+            raise
+    else:
+        case.save()
     CaseMaterial.objects.bulk_create(
         CaseMaterial(
             case=case,
@@ -570,10 +583,14 @@ def case_accept(
                 f"办件当前为“{case.get_status_display()}”，不能受理。", code="conflict"
             )
         ap = _acceptor(actor, case)
-        pending = list(
-            case.waits_for.exclude(status=CaseStatus.APPROVED).values_list(
-                "version__name", flat=True
+        pending = (
+            list(
+                case.waits_for.exclude(status=CaseStatus.APPROVED).values_list(
+                    "version__name", flat=True
+                )
             )
+            if case.bundle_application_id
+            else []
         )
         if pending:
             raise InvalidTransition(
@@ -612,7 +629,7 @@ def case_accept(
         case.accepted_at = now
         case.accepted_on = day
         case.accepted_by = actor
-        case.window = case.window or ap.post.window
+        case.window_id = case.window_id or ap.post.window_id
         case.promised_due = clock.due_date(day, case.promised_limit, case.limit_unit)
         case.statutory_due = clock.due_date(day, case.statutory_limit, case.limit_unit)
         label = "容缺受理" if case.result_held else "受理"
@@ -874,7 +891,11 @@ def _actor_step(
     case: Case, actor: User, *, roles: Iterable[str] | None = None, lead_only: bool = False
 ) -> tuple[Step, ActingPost]:
     """The open step of the current state the actor may act on, and the post they act in."""
-    steps = case.steps.select_for_update().filter(state_key=case.state_key, closed_at__isnull=True)
+    steps = (
+        case.steps.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(state_key=case.state_key, closed_at__isnull=True)
+    )
     for step in steps:
         if lead_only and step.kind == StepKind.BRANCH and not step.lead:
             continue
@@ -937,8 +958,9 @@ def case_act(
         step.closed_by = actor
         step.outcome = action
         step.note = note
+        # the acted step is the state's only open one (a joint state's branches have all answered,
+        # checked above), so nothing else is left open to close
         step.save(update_fields=["closed_at", "closed_by", "outcome", "note"])
-        _close_open_steps(case, actor=actor, outcome=action, now=now)
         _event(
             case,
             action,
@@ -1216,12 +1238,9 @@ def case_terminate(
             raise InvalidTransition(
                 f"办件已{case.get_status_display()}，不能终止。", code="conflict"
             )
-        region, department = handling_unit(case)
+        region_id, department_id = handling_unit(case)
         ap = _acting_for(
-            actor,
-            roles=[Role.DEPT_HEAD],
-            region_id=region.pk,
-            department_id=department.pk if department else None,
+            actor, roles=[Role.DEPT_HEAD], region_id=region_id, department_id=department_id
         )
         if ap is None:
             raise NotAllowed("只有办理部门的负责人可以终止办件。")
@@ -1257,7 +1276,7 @@ def _finish(
     case.completed_on = clock.today()
     case.decision_reason = reason
     case.pickup_code = f"{secrets.randbelow(10**6):06d}"
-    _close_open_steps(case, actor=actor, outcome="finished", now=now)
+    # no step is open here: an immediate case never opened one, and case_act closed the last
     _event(
         case,
         "finish",
@@ -1272,7 +1291,7 @@ def _finish(
             number=f"{case.number}-Z",
             name=case.version.result_name or case.version.name,
             case=case,
-            holder=case.applicant,
+            holder_id=case.applicant_id,
             holder_name=case.applicant_name,
             issued_on=case.completed_on,
         )

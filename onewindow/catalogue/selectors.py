@@ -72,22 +72,37 @@ class Selection:
 
 def materials_for(version: ItemVersion, answers: dict[str, str]) -> Selection:
     """Base materials, plus what the chosen options add, minus what they remove. Unknown
-    questions or options are ignored (they come from a URL)."""
+    questions or options are ignored (they come from a URL). At most four small queries, however
+    many questions the item asks (it runs on every submission)."""
     materials = list(version.materials.all())
+    situations = list(version.situations.all())
+    options: dict[int, dict[str, int]] = {}
+    if situations:
+        for pk, situation_id, key in SituationOption.objects.filter(
+            situation__version=version
+        ).values_list("pk", "situation_id", "key"):
+            options.setdefault(situation_id, {})[key] = pk
     chosen: dict[str, str] = {}
-    added: set[int] = set()
-    removed: set[int] = set()
+    chosen_ids: list[int] = []
     unanswered: list[Situation] = []
-    for situation in version.situations.all():
-        option = next(
-            (o for o in situation.options.all() if o.key == answers.get(situation.key)), None
-        )
-        if option is None:
+    for situation in situations:
+        answer = answers.get(situation.key)
+        option_id = options.get(situation.pk, {}).get(answer) if answer is not None else None
+        if option_id is None:
             unanswered.append(situation)
             continue
-        chosen[situation.key] = option.key
-        added |= {m.pk for m in option.adds.all()}
-        removed |= {m.pk for m in option.removes.all()}
+        chosen[situation.key] = str(answer)
+        chosen_ids.append(option_id)
+    added: set[int] = set()
+    removed: set[int] = set()
+    if chosen_ids:  # what the chosen options add and remove, in one query
+        for add, remove in SituationOption.objects.filter(pk__in=chosen_ids).values_list(
+            "adds", "removes"
+        ):
+            if add is not None:
+                added.add(add)
+            if remove is not None:
+                removed.add(remove)
     selected = [
         m for m in materials if (not m.situational or m.pk in added) and m.pk not in removed
     ]

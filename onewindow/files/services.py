@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 
-from onewindow.audit.services import audit_record
+from onewindow.audit.services import audit_records
 from onewindow.core.errors import InvalidInput
 
 from .models import FileKind, StoredFile
@@ -165,8 +165,65 @@ def store_upload(
     its `StoredFile`. Raises `InvalidInput` on `field`, in words the uploader can act on, for an
     empty file, one over the size limit, a type not allowed, or content that is not what its
     extension says."""
+    return store_uploads(
+        [(upload, field, label)], actor=actor, allowed=allowed, max_bytes=max_bytes
+    )[0]
+
+
+def store_uploads(
+    uploads: Iterable[tuple[Any, str, str | None]],
+    *,
+    actor: Any,
+    allowed: Iterable[str] = DOCUMENT_KINDS,
+    max_bytes: int | None = None,
+) -> list[StoredFile]:
+    """`store_upload` for several files at once, each given as (upload, field, label): every file
+    is checked before any is kept, so one bad file keeps none; the rows and their audit entries
+    are inserted together."""
     allowed = tuple(allowed)
     limit = max_bytes if max_bytes is not None else max_upload_bytes()
+    checked = [
+        _check_upload(upload, field, label, allowed=allowed, limit=limit)
+        for upload, field, label in uploads
+    ]
+    if not checked:
+        return []
+    role = _actor_role(actor)
+    with transaction.atomic(savepoint=False):
+        stored = []
+        for upload, _field, kind, size, sha256, original in checked:
+            row = StoredFile(
+                original_name=original,
+                content_type=CONTENT_TYPES[kind],
+                kind=kind,
+                size=size,
+                sha256=sha256,
+                uploaded_by=actor,
+            )
+            upload.seek(0)
+            row.file.save(f"{uuid.uuid4().hex}.{STORED_EXTENSION[kind]}", File(upload), save=False)
+            stored.append(row)
+        stored = StoredFile.objects.bulk_create(stored)
+        audit_records(
+            dict(
+                action="files.store",
+                actor=actor,
+                role=role,
+                obj=row,
+                summary=f"上传文件：{original}（{LABELS[kind]}，{_size_text(size)}）",
+                after={"sha256": row.sha256, "size": size, "kind": kind, "field": field},
+            )
+            for row, (_upload, field, kind, size, _sha, original) in zip(
+                stored, checked, strict=True
+            )
+        )
+    return stored
+
+
+def _check_upload(
+    upload: Any, field: str, label: str | None, *, allowed: tuple[str, ...], limit: int
+) -> tuple[Any, str, str, int, str, str]:
+    """(upload, field, kind, size, sha256, original name) of a file that passed every check."""
     what = f"「{label or field}」"
     expected = _kinds_text(allowed)
     original = PurePath(str(getattr(upload, "name", "") or "")).name[:200] or "未命名文件"
@@ -203,27 +260,7 @@ def store_upload(
             f"请上传真实的 {expected} 文件。",
             field=field,
         )
-    upload.seek(0)
-    with transaction.atomic():
-        stored = StoredFile(
-            original_name=original,
-            content_type=CONTENT_TYPES[kind],
-            kind=kind,
-            size=size,
-            sha256=digest.hexdigest(),
-            uploaded_by=actor,
-        )
-        stored.file.save(f"{uuid.uuid4().hex}.{STORED_EXTENSION[kind]}", File(upload), save=False)
-        stored.save()
-        audit_record(
-            action="files.store",
-            actor=actor,
-            role=_actor_role(actor),
-            obj=stored,
-            summary=f"上传文件：{original}（{LABELS[kind]}，{_size_text(size)}）",
-            after={"sha256": stored.sha256, "size": size, "kind": kind, "field": field},
-        )
-    return stored
+    return upload, field, kind, size, digest.hexdigest(), original
 
 
 def store_bytes(

@@ -74,9 +74,9 @@ def notify(
         email = email or recipient.email or ""
     address = {Channel.SMS: phone, Channel.EMAIL: email, Channel.INBOX: recipient}
     content_type = ContentType.objects.get_for_model(obj) if obj is not None else None
-    with transaction.atomic():
-        created = [
-            Message.objects.create(
+    with transaction.atomic(savepoint=False):
+        created = Message.objects.bulk_create(
+            Message(
                 recipient=recipient,
                 phone=phone,
                 email=email,
@@ -90,7 +90,7 @@ def notify(
             )
             for channel in wanted
             if address[Channel(channel)]
-        ]
+        )
         if not created:
             return []
         audit_record(
@@ -110,19 +110,71 @@ def notify(
 
 
 def deliver_ids(ids: list[int]) -> None:
-    """After-commit hook: deliver each message; never raises (a request has already answered)."""
-    for pk in ids:
-        try:
-            message = Message.objects.filter(pk=pk).first()
-            if message is not None:
-                deliver(message)
-        except Exception:
-            log.exception("消息 %s 发送过程出错，留待 onewindow notify retry 重试", pk)
+    """After-commit hook: deliver the messages of one notification together, in one transaction
+    (each still succeeds or fails on its own); never raises (a request has already answered).
+    A message left pending by an error here is picked up by `retry_due`."""
+    try:
+        with transaction.atomic():
+            locked = list(
+                Message.objects.select_for_update()
+                .filter(pk__in=ids, status__in=DELIVERABLE)
+                .order_by("pk")
+            )
+            now = timezone.now()
+            sent = []
+            for message in locked:
+                _attempt(message, now)
+                if message.status == MessageStatus.SENT and message.attempts == 1:
+                    sent.append(message.pk)
+                else:
+                    message.save(update_fields=_ATTEMPT_FIELDS)
+            if sent:  # the usual case, in one statement
+                Message.objects.filter(pk__in=sent).update(
+                    attempts=1,
+                    last_error="",
+                    status=MessageStatus.SENT,
+                    next_attempt_at=None,
+                    sent_at=now,
+                )
+    except Exception:
+        log.exception("消息 %s 发送过程出错，留待 onewindow notify retry 重试", ids)
 
 
 def _backoff(attempts: int) -> timedelta:
     base = timedelta(seconds=settings.ONEWINDOW_NOTIFY_RETRY_SECONDS)
     return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+_ATTEMPT_FIELDS = ["attempts", "last_error", "status", "next_attempt_at", "sent_at"]
+
+
+def _attempt(message: Message, now: datetime) -> None:
+    """One try through the channel's backend, recorded on the (locked) message, not saved."""
+    try:
+        backend_for(message.channel).send(message)
+    except Exception as exc:
+        message.attempts += 1
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= settings.ONEWINDOW_NOTIFY_MAX_ATTEMPTS:
+            message.status = MessageStatus.DEAD
+            message.next_attempt_at = None
+            audit_record(
+                action="notify.dead",
+                role="system",
+                obj=message,
+                summary=f"消息 {message.topic}（{message.get_channel_display()}）"
+                f"尝试 {message.attempts} 次均失败，已停止重试",
+            )
+            log.error("消息 %s 已停止重试：%s", message.pk, message.last_error)
+        else:
+            message.status = MessageStatus.FAILED
+            message.next_attempt_at = now + _backoff(message.attempts)
+            log.warning("消息 %s 发送失败（第 %s 次）：%s", message.pk, message.attempts, exc)
+    else:
+        message.attempts += 1
+        message.status = MessageStatus.SENT
+        message.sent_at = now
+        message.next_attempt_at = None
 
 
 def deliver(message: Message) -> Message:
@@ -136,35 +188,8 @@ def deliver(message: Message) -> Message:
         locked = Message.objects.select_for_update().filter(pk=message.pk).first()
         if locked is None or locked.status not in DELIVERABLE:
             return locked or message
-        now = timezone.now()
-        try:
-            backend_for(locked.channel).send(locked)
-        except Exception as exc:
-            locked.attempts += 1
-            locked.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if locked.attempts >= settings.ONEWINDOW_NOTIFY_MAX_ATTEMPTS:
-                locked.status = MessageStatus.DEAD
-                locked.next_attempt_at = None
-                audit_record(
-                    action="notify.dead",
-                    role="system",
-                    obj=locked,
-                    summary=f"消息 {locked.topic}（{locked.get_channel_display()}）"
-                    f"尝试 {locked.attempts} 次均失败，已停止重试",
-                )
-                log.error("消息 %s 已停止重试：%s", locked.pk, locked.last_error)
-            else:
-                locked.status = MessageStatus.FAILED
-                locked.next_attempt_at = now + _backoff(locked.attempts)
-                log.warning("消息 %s 发送失败（第 %s 次）：%s", locked.pk, locked.attempts, exc)
-        else:
-            locked.attempts += 1
-            locked.status = MessageStatus.SENT
-            locked.sent_at = now
-            locked.next_attempt_at = None
-        locked.save(
-            update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"]
-        )
+        _attempt(locked, timezone.now())
+        locked.save(update_fields=_ATTEMPT_FIELDS)
     return locked
 
 

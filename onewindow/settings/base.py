@@ -124,6 +124,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "ONEWINDOW_DB_PREPARE", True
+):
+    # Parameters bound on the server and statements prepared after their fifth run on a
+    # connection: PostgreSQL then plans a repeated query once, not every time (planning a case
+    # with its item, version and organisation joined costs more than running it). Turn off
+    # (ONEWINDOW_DB_PREPARE=false) behind a pooler in transaction mode, such as PgBouncer
+    # before 1.21, that cannot keep prepared statements. See docs/performance.md.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
