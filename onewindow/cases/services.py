@@ -495,20 +495,9 @@ def _create_case(
         delivery=delivery,
         delivery_address=delivery_address.strip(),
     )
-    if submission_key and actor is not None:
-        try:
-            with transaction.atomic():
-                case.save()
-        except IntegrityError:
-            # the same submission arrived twice at the same moment: the first one stands
-            existing = Case.objects.filter(
-                submitted_by=actor, submission_key=submission_key
-            ).first()
-            if existing is not None:
-                return existing
-            raise
-    else:
-        case.save()
+    saved = _save_once(case, actor=actor, submission_key=submission_key)
+    if saved is not case:
+        return saved
     CaseMaterial.objects.bulk_create(
         CaseMaterial(
             case=case,
@@ -531,6 +520,26 @@ def _create_case(
             f"您申请的“{version.name}”已提交，办件编号 {case.number}，请等待窗口受理。",
         )
     return case
+
+
+def _save_once(obj: Any, *, actor: User | None, submission_key: str) -> Any:
+    """Insert a new case or bundle application. When the same submission (submitter and
+    idempotency key) arrived twice at the same moment, the first one stands and is returned
+    instead; the savepoint that makes this possible is opened only when there is a key."""
+    if not (submission_key and actor is not None):
+        obj.save()
+        return obj
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        existing = (
+            type(obj).objects.filter(submitted_by=actor, submission_key=submission_key).first()
+        )
+        if existing is None:
+            raise
+        return existing
+    return obj
 
 
 def _start_state_key(flow: dict[str, Any]) -> str:
@@ -1476,7 +1485,7 @@ def bundle_submit(
     for the earlier stage (their counter cannot accept before), and receive its results as
     e-licences when it finishes."""
     from onewindow.catalogue.models import Bundle
-    from onewindow.files.services import store_upload
+    from onewindow.files.services import store_uploads
 
     from .models import BundleApplication
 
@@ -1521,23 +1530,21 @@ def bundle_submit(
             submission_key=submission_key,
             answers=dict(answers),
         )
-        try:
-            with transaction.atomic():
-                application.save()
-        except IntegrityError:
-            existing = BundleApplication.objects.filter(
-                submitted_by=actor, submission_key=submission_key
-            ).first()
-            if existing is not None:
-                return existing
-            raise
-        stored = {
-            m.name: store_upload(
-                upload=uploads[m.field], field=m.field, actor=actor, allowed=MATERIAL_KINDS
+        saved = _save_once(application, actor=actor, submission_key=submission_key)
+        if saved is not application:
+            return saved
+        uploaded = [m for m in plan.materials if m.field in uploads]
+        stored = dict(
+            zip(
+                [m.name for m in uploaded],
+                store_uploads(
+                    [(uploads[m.field], m.field, m.name) for m in uploaded],
+                    actor=actor,
+                    allowed=MATERIAL_KINDS,
+                ),
+                strict=True,
             )
-            for m in plan.materials
-            if m.field in uploads
-        }
+        )
         by_stage: dict[int, list[Case]] = {}
         for step, _version, selection in plan.parts:
             rows = [

@@ -77,9 +77,23 @@ class VersionForm(forms.Form):
     keywords = forms.CharField(
         label="常用说法", required=False, help_text="用“、”分隔，例如：开饭店、办餐饮许可。"
     )
+    co_departments = forms.MultipleChoiceField(
+        label="协办部门",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="需要并联审批的部门。保存后，默认办理流程会为每个协办部门增加一个会签分支。",
+    )
 
     LIST_FIELDS = ("legal_basis", "conditions")
     WORD_FIELDS = ("keywords",)
+
+    def __init__(self, *args: Any, department: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["co_departments"].choices = [  # type: ignore[attr-defined]
+            (d.code, d.name)
+            for d in Department.objects.order_by("code").only("code", "name")
+            if d.code != department
+        ]
 
     @classmethod
     def initial_from(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +182,128 @@ class FaqForm(RowForm):
     a = forms.CharField(label="解答", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class SituationRowForm(RowForm):
+    """One option of one situation question, as in the exchange workbook's 情形 sheet: the rows
+    of one question share its 情形标识 and its wording."""
+
+    situation = forms.CharField(label="情形标识", max_length=40, required=False)
+    question = forms.CharField(label="问题", max_length=200, required=False)
+    option = forms.CharField(label="选项标识", max_length=40, required=False)
+    answer = forms.CharField(label="选项", max_length=100, required=False)
+    note = forms.CharField(label="说明", max_length=200, required=False)
+    add = forms.MultipleChoiceField(
+        label="增加材料", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    remove = forms.MultipleChoiceField(
+        label="去除材料", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self, *args: Any, materials: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("add", "remove"):
+            self.fields[name].choices = materials or []  # type: ignore[attr-defined]
+
+    def _chosen(self, name: str) -> str:
+        """The names of the materials ticked in `name`, for the folded cell's summary."""
+        value = self[name].value() or []
+        names = dict(self.fields[name].choices)  # type: ignore[attr-defined]
+        return "、".join(str(names[k]) for k in value if k in names)
+
+    @property
+    def add_names(self) -> str:
+        return self._chosen("add")
+
+    @property
+    def remove_names(self) -> str:
+        return self._chosen("remove")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("DELETE") or not any(
+            str(data.get(k) or "").strip() for k in ("situation", "question", "option", "answer")
+        ):
+            return data
+        for name, label in (
+            ("situation", "情形标识"),
+            ("question", "问题"),
+            ("option", "选项标识"),
+            ("answer", "选项"),
+        ):
+            if not str(data.get(name) or "").strip():
+                self.add_error(
+                    name, f"请填写{label}（同一问题的各选项行填写相同的情形标识和问题）。"
+                )
+        return data
+
+
+def situation_rows(situations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The formset's initial rows: one per option."""
+    return [
+        {
+            "situation": s["key"],
+            "question": s["question"],
+            "option": o["key"],
+            "answer": o["answer"],
+            "note": o.get("note", ""),
+            "add": list(o.get("add", [])),
+            "remove": list(o.get("remove", [])),
+        }
+        for s in situations
+        for o in s.get("options", [])
+    ]
+
+
+def situations_from(formset: Any) -> list[dict[str, Any]]:
+    """The situations as the services take them: rows grouped by 情形标识 in their order, the
+    question from the first row of each."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for row in rows_from(formset, ("situation", "question", "option", "answer")):
+        key = str(row["situation"]).strip()
+        situation = grouped.setdefault(
+            key, {"key": key, "question": str(row["question"]).strip(), "options": []}
+        )
+        situation["options"].append(
+            {
+                "key": str(row["option"]).strip(),
+                "answer": str(row["answer"]).strip(),
+                "note": str(row.get("note") or "").strip(),
+                "add": list(row.get("add") or []),
+                "remove": list(row.get("remove") or []),
+            }
+        )
+    return list(grouped.values())
+
+
 MaterialFormSet = forms.formset_factory(MaterialForm_, extra=2, can_delete=True)
+
+
+class BaseSituationFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        questions: dict[str, str] = {}
+        seen: set[tuple[str, str]] = set()
+        problems = []
+        for row in rows_from(self, ("situation", "question", "option", "answer")):
+            key, option = str(row["situation"]).strip(), str(row["option"]).strip()
+            question = str(row["question"]).strip()
+            if questions.setdefault(key, question) != question:
+                problems.append(
+                    f"情形 {key} 的各行问题不一致（“{questions[key]}”与“{question}”），"
+                    "请改为相同的问题，或给不同的问题用不同的情形标识。"
+                )
+            if (key, option) in seen:
+                problems.append(f"情形 {key} 中选项标识 {option} 重复，请改为不同的标识。")
+            seen.add((key, option))
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+SituationFormSet = forms.formset_factory(
+    SituationRowForm, formset=BaseSituationFormSet, extra=2, can_delete=True
+)
 FeeFormSet = forms.formset_factory(FeeForm, extra=1, can_delete=True)
 FaqFormSet = forms.formset_factory(FaqForm, extra=1, can_delete=True)
 

@@ -87,6 +87,8 @@ def _problems(data: dict[str, Any]) -> list[str]:
         bad("事项类型无效，应为行政许可、行政确认、公共服务等之一。")
     if data.get("handling") not in Handling.values:
         bad("办件类型应为即办件或承诺件。")
+    if data.get("department") and data.get("department") in (data.get("co_departments") or []):
+        bad("协办部门不能包括实施部门本身，请取消勾选实施部门。")
     statutory, promised = data.get("statutory_limit"), data.get("promised_limit")
     if (
         not isinstance(statutory, int)

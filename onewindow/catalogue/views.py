@@ -43,10 +43,13 @@ from .forms import (
     NewItemForm,
     RecallForm,
     RevokeForm,
+    SituationFormSet,
     VersionForm,
     WindowAuthorisationForm,
     materials_from,
     rows_from,
+    situation_rows,
+    situations_from,
 )
 from .models import Devolution, Item, ItemVersion, Material, WindowAuthorisation
 
@@ -248,7 +251,7 @@ def draft_new(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("catalogue:version-edit", pk=draft.pk)
 
 
-def _formsets(request: HttpRequest, data: dict[str, Any] | None) -> tuple[Any, Any, Any]:
+def _formsets(request: HttpRequest, data: dict[str, Any] | None) -> tuple[Any, Any, Any, Any]:
     post = request.POST if request.method == "POST" else None
     materials = MaterialFormSet(
         post,
@@ -260,15 +263,30 @@ def _formsets(request: HttpRequest, data: dict[str, Any] | None) -> tuple[Any, A
     )
     fees = FeeFormSet(post, prefix="f", initial=(data or {}).get("fees", []))
     faqs = FaqFormSet(post, prefix="q", initial=(data or {}).get("faqs", []))
-    return materials, fees, faqs
+    situations = SituationFormSet(
+        post,
+        prefix="s",
+        initial=situation_rows((data or {}).get("situations", [])),
+        form_kwargs={
+            "materials": [(m["key"], m["name"]) for m in (data or {}).get("materials", [])]
+        },
+    )
+    return materials, fees, faqs, situations
 
 
 def _collect(
-    form: VersionForm, materials: Any, fees: Any, faqs: Any, base: dict[str, Any]
+    form: VersionForm,
+    materials: Any,
+    fees: Any,
+    faqs: Any,
+    situations: Any,
+    base: dict[str, Any],
 ) -> dict[str, Any] | None:
-    if not all([form.is_valid(), materials.is_valid(), fees.is_valid(), faqs.is_valid()]):
+    formsets = [materials, fees, faqs, situations]
+    if not all([form.is_valid(), *(f.is_valid() for f in formsets)]):
         return None
     data = form.apply_to(base)
+    data["situations"] = situations_from(situations)
     data["materials"] = materials_from(materials, base.get("materials", []))
     data["fees"] = [
         {k: str(r.get(k) or "").strip() for k in ("name", "standard", "basis", "reduction")}
@@ -311,11 +329,15 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
     base = services.version_as_data(version)
     base["limit_unit"] = version.limit_unit
     base["change_note"] = version.change_note
-    form = VersionForm(request.POST or None, initial=VersionForm.initial_from(base))
-    materials, fees, faqs = _formsets(request, base)
+    form = VersionForm(
+        request.POST or None,
+        initial=VersionForm.initial_from(base),
+        department=item.department.code,
+    )
+    materials, fees, faqs, situations = _formsets(request, base)
     problems: list[tuple[str | None, str]] = []
     if request.method == "POST":
-        data = _collect(form, materials, fees, faqs, base)
+        data = _collect(form, materials, fees, faqs, situations, base)
         if data is not None:
             try:
                 services.version_update(version=version, data=data, actor=actor(request))
@@ -337,6 +359,7 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
             materials=materials,
             fees=fees,
             faqs=faqs,
+            situations=situations,
             problems=problems,
             stored=stored,
             material_rows=[
@@ -370,10 +393,10 @@ def item_new(request: HttpRequest) -> HttpResponse:
         "complaint_phone": "12345",
     }
     form = VersionForm(request.POST or None, initial=defaults)
-    materials, fees, faqs = _formsets(request, None)
+    materials, fees, faqs, situations = _formsets(request, None)
     problems: list[tuple[str | None, str]] = []
     if request.method == "POST":
-        data = _collect(form, materials, fees, faqs, {"situations": [], "co_departments": []})
+        data = _collect(form, materials, fees, faqs, situations, {})
         if head.is_valid() and data is not None:
             department = head.cleaned_data["department"]
             data["code"] = head.cleaned_data["code"]
@@ -400,6 +423,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
             materials=materials,
             fees=fees,
             faqs=faqs,
+            situations=situations,
             problems=problems,
             material_rows=[(f, None) for f in materials.forms],
         ),

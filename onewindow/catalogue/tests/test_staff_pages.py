@@ -95,6 +95,14 @@ def payload(version: ItemVersion, **changes: Any) -> dict[str, Any]:
     post.update({"q-TOTAL_FORMS": len(faqs), "q-INITIAL_FORMS": len(faqs)})
     for n, q in enumerate(faqs):
         post[f"q-{n}-q"], post[f"q-{n}-a"] = q["q"], q["a"]
+    rows = [(s, o) for s in data["situations"] for o in s["options"]]
+    post.update({"s-TOTAL_FORMS": len(rows), "s-INITIAL_FORMS": len(rows)})
+    for n, (situation, option) in enumerate(rows):
+        post[f"s-{n}-situation"], post[f"s-{n}-question"] = situation["key"], situation["question"]
+        post[f"s-{n}-option"], post[f"s-{n}-answer"] = option["key"], option["answer"]
+        post[f"s-{n}-note"] = option["note"]
+        post[f"s-{n}-add"], post[f"s-{n}-remove"] = option["add"], option["remove"]
+    post["co_departments"] = data["co_departments"]
     post.update(changes)
     return post
 
@@ -329,7 +337,12 @@ def test_discard_a_draft():
 def test_new_item_through_the_page():
     head = login_client("scjg_fzr")
     form = page(head, f"{BASE}new/")
-    assert "青溪县市场监督管理局" in form and "青溪县公安局" not in form
+    # the implementing department: only the head's own; co-departments may be any department
+    picker = form[
+        form.index('name="department"') : form.index("</select>", form.index('name="department"'))
+    ]
+    assert "青溪县市场监督管理局" in picker and "青溪县公安局" not in picker
+    assert 'name="co_departments"' in form
     from onewindow.org.models import Department
 
     scjg = Department.objects.get(code="610799-SCJG")
@@ -362,6 +375,8 @@ def test_new_item_through_the_page():
         "f-INITIAL_FORMS": 0,
         "q-TOTAL_FORMS": 0,
         "q-INITIAL_FORMS": 0,
+        "s-TOTAL_FORMS": 0,
+        "s-INITIAL_FORMS": 0,
     }
     response = head.post(f"{BASE}new/", draft_post)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -719,3 +734,99 @@ def test_browser_edit_review_publish_and_import_problems(live_server) -> None:  
     item.refresh_from_db()
     assert item.published.phone == "0916-5400000"
     assert errors == []
+
+
+def test_situations_and_co_departments_are_edited_on_the_page():
+    """A department head adds a question with two options (one adds a situational material) and a
+    co-department; the draft keeps them and the default flow gains the joint branch."""
+    item = scjg_item()
+    head = login_client("scjg_fzr")
+    head.post(f"{BASE}{item.code}/draft/", {"change_note": "增加情形"})
+    draft = item.versions.get(status="draft")
+    data = services.version_as_data(draft)
+    situational = next((m["key"] for m in data["materials"] if m["situational"]), None)
+    if situational is None:  # make one material situational for the test
+        situational = data["materials"][-1]["key"]
+    base = payload(draft)
+    n = int(base["s-TOTAL_FORMS"])
+    last = data["materials"].index(next(m for m in data["materials"] if m["key"] == situational))
+    base[f"m-{last}-situational"] = "on"
+    base.update(
+        {
+            "s-TOTAL_FORMS": n + 2,
+            f"s-{n}-situation": "branch",
+            f"s-{n}-question": "是否设立分支机构？",
+            f"s-{n}-option": "yes",
+            f"s-{n}-answer": "是",
+            f"s-{n}-add": [situational],
+            f"s-{n + 1}-situation": "branch",
+            f"s-{n + 1}-question": "是否设立分支机构？",
+            f"s-{n + 1}-option": "no",
+            f"s-{n + 1}-answer": "否",
+            "co_departments": ["610799-CG"],
+        }
+    )
+    response = head.post(f"{BASE}version/{draft.pk}/edit/", base)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    saved = services.version_as_data(ItemVersion.objects.get(pk=draft.pk))
+    branch = next(s for s in saved["situations"] if s["key"] == "branch")
+    assert [(o["key"], o["add"]) for o in branch["options"]] == [
+        ("yes", [situational]),
+        ("no", []),
+    ]
+    assert saved["co_departments"] == ["610799-CG"]
+    joint = [s for s in saved["flow"]["states"] if s["kind"] == "joint"]
+    assert joint and {b["department"] for b in joint[0]["branches"]} >= {"610799-CG"}
+
+    # the page shows the question again, with the option's material selected
+    form = page(head, f"{BASE}version/{draft.pk}/edit/")
+    assert "是否设立分支机构？" in form
+
+
+def test_situation_rows_that_disagree_are_refused_and_nothing_saved():
+    item = scjg_item()
+    head = login_client("scjg_fzr")
+    head.post(f"{BASE}{item.code}/draft/", {"change_note": "情形"})
+    draft = item.versions.get(status="draft")
+    before = services.version_as_data(draft)
+    base = payload(draft)
+    n = int(base["s-TOTAL_FORMS"])
+    base.update(
+        {
+            "s-TOTAL_FORMS": n + 3,
+            f"s-{n}-situation": "branch",
+            f"s-{n}-question": "是否设立分支机构？",
+            f"s-{n}-option": "yes",
+            f"s-{n}-answer": "是",
+            f"s-{n + 1}-situation": "branch",
+            f"s-{n + 1}-question": "有没有分店？",
+            f"s-{n + 1}-option": "no",
+            f"s-{n + 1}-answer": "否",
+            f"s-{n + 2}-situation": "branch",
+            f"s-{n + 2}-question": "是否设立分支机构？",
+            f"s-{n + 2}-option": "yes",
+            f"s-{n + 2}-answer": "是的",
+            "co_departments": [before["department"]],
+        }
+    )
+    response = head.post(f"{BASE}version/{draft.pk}/edit/", base)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "情形 branch 的各行问题不一致" in text
+    assert "情形 branch 中选项标识 yes 重复" in text
+    assert services.version_as_data(ItemVersion.objects.get(pk=draft.pk)) == before
+
+    # a half-filled row names the missing column
+    base = payload(draft)
+    base.update({"s-TOTAL_FORMS": n + 1, f"s-{n}-situation": "branch"})
+    text = head.post(f"{BASE}version/{draft.pk}/edit/", base).content.decode()
+    assert "请填写问题" in text and "请填写选项标识" in text
+
+    # the implementing department cannot be its own co-department: the page does not offer it,
+    # and the rule stands for the new-item page and the Excel import too
+    base = payload(draft, co_departments=[before["department"]])
+    response = head.post(f"{BASE}version/{draft.pk}/edit/", base)
+    assert response.status_code == 200 and "不在可用的选项中" in response.content.decode()
+    assert services.version_as_data(ItemVersion.objects.get(pk=draft.pk)) == before
+    problems = services.draft_problems(dict(before, co_departments=[before["department"]]))
+    assert any("协办部门不能包括实施部门本身" in message for _field, message in problems)
