@@ -181,8 +181,12 @@ def staff_list(actor: User) -> QuerySet[User]:
     )
 
 
-def applicant_search(*, query: str, limit: int = 50) -> QuerySet[Applicant]:
-    qs = Applicant.objects.select_related("user")
+def applicant_search(
+    *, query: str, limit: int = 50, within: QuerySet[Applicant] | None = None
+) -> QuerySet[Applicant]:
+    """Applicants by name, whole credit code, ID number or phone; `within` limits the search to
+    the applicants the actor may see (see cases.selectors.applicants_in_reach)."""
+    qs = (within if within is not None else Applicant.objects.all()).select_related("user")
     query = query.strip()
     if query:
         qs = qs.filter(

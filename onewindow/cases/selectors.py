@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from onewindow.accounts.choices import Role
-from onewindow.accounts.models import User
+from onewindow.accounts.models import Applicant, User
 from onewindow.accounts.selectors import acting_posts, jurisdiction
+from onewindow.org.choices import RegionLevel
+from onewindow.org.models import Region
 
 from . import clock
 from .choices import CATEGORIES, CaseStatus
@@ -80,6 +82,26 @@ def visible_cases(user: User) -> QuerySet[Case]:
     steps = Step.objects.filter(reach.q("region__path", "department")).values("case_id")
     return Case.objects.select_related("version", "department", "region").filter(
         reach.q("region_path", "department") | Q(pk__in=steps)
+    )
+
+
+def applicants_in_reach(user: User) -> QuerySet[Applicant]:
+    """The applicants a staff member may look up and, with `personal.reveal`, see whole: every
+    applicant for a post over a whole county or more without a department (the county's
+    comprehensive windows take walk-ins from anywhere, the supervisor oversees them all); for
+    anyone else, the applicants with a case in their jurisdiction."""
+    reach = jurisdiction(user, permission="applicant.view")
+    wide = [path for path, department in reach.scopes if department is None]
+    if (
+        wide
+        and Region.objects.filter(
+            path__in=wide,
+            level__in=[RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY],
+        ).exists()
+    ):
+        return Applicant.objects.all()
+    return Applicant.objects.filter(
+        pk__in=visible_cases(user).filter(applicant__isnull=False).values("applicant_id")
     )
 
 

@@ -18,10 +18,11 @@ from onewindow.accounts import selectors as acc
 from onewindow.accounts import services as acc_services
 from onewindow.accounts.access import staff_required
 from onewindow.accounts.choices import Role
-from onewindow.accounts.models import Applicant, User
+from onewindow.accounts.models import User
 from onewindow.audit.selectors import audit_export_rows, audit_search
 from onewindow.audit.services import record_export
 from onewindow.calendar.views import publish_view, year_view
+from onewindow.cases.selectors import applicants_in_reach
 from onewindow.core.errors import DomainError
 from onewindow.core.personal import mask_id_number, mask_phone
 from onewindow.org import selectors as org
@@ -149,7 +150,7 @@ def applicants(request: HttpRequest) -> HttpResponse:
             "id_masked": mask_id_number(a.id_number),
             "phone_masked": mask_phone(a.user.phone),
         }
-        for a in acc.applicant_search(query=query)
+        for a in acc.applicant_search(query=query, within=applicants_in_reach(actor(request)))
     ]
     return render(
         request,
@@ -165,7 +166,7 @@ def applicants(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required("personal.reveal")
 def applicant_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    applicant = get_object_or_404(Applicant.objects.select_related("user"), pk=pk)
+    applicant = get_object_or_404(applicants_in_reach(actor(request)).select_related("user"), pk=pk)
     field = request.POST.get("field", "")
     try:
         value = acc_services.personal_reveal(

@@ -180,3 +180,29 @@ def test_tracking_is_rate_limited(days, settings) -> None:  # type: ignore[no-un
         assert client.get("/cases/track/", {"number": "x", "phone_tail": "1234"}).status_code == 404
     assert client.get("/cases/track/", {"number": "x", "phone_tail": "1234"}).status_code == 429
     cache.clear()
+
+
+def test_the_applicant_register_and_reveal_follow_the_jurisdiction(days) -> None:  # type: ignore[no-untyped-def]
+    """A department's approver looks up only applicants with a case in their department; a
+    town's counter only those with a case in the town; the county's comprehensive window all
+    (walk-ins come from anywhere). Outside the reach, revealing a number is a 404."""
+    from onewindow.accounts.models import User
+
+    company = User.objects.get(phone="13900000012").applicant
+    approver, town, county = (
+        login_client("scjg_sp2"),
+        login_client("chengguan_sl1"),
+        login_client("zc01"),
+    )
+    register = "/workbench/applicants/?q=13900000012"
+    assert company.name not in approver.get(register).content.decode()
+    assert company.name not in town.get(register).content.decode()
+    assert company.name in county.get(register).content.decode()
+    reveal = f"/workbench/applicants/{company.pk}/reveal/"
+    assert town.post(reveal, {"field": "phone"}).status_code == 404
+
+    apply_for_food(login_client("13900000012"))  # a case in 市场监管's jurisdiction
+    assert company.name in approver.get(register).content.decode()
+    assert company.name not in town.get(register).content.decode()
+    assert town.post(reveal, {"field": "phone"}).status_code == 404
+    assert county.post(reveal, {"field": "phone"}).status_code == 200
