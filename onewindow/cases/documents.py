@@ -183,6 +183,10 @@ def document_context(case: Case, kind: str, *, base_url: str | None = None) -> d
         context["submitted_at"] = timezone.localtime(case.submitted_at)
         context["materials"] = list(case.materials.all())
         context["promised"] = _limit_text(case, case.promised_limit)
+        from onewindow.evaluation.tokens import rating_path  # 扫码评: the case's signed link
+
+        context["rate_url"] = f"{base}{rating_path(case.pk)}"
+        context["rate_qr"] = _qr(context["rate_url"])
     elif kind == "acceptance":
         context["doc_date"] = case.accepted_on
         context["promised"] = _limit_text(case, case.promised_limit)

@@ -40,6 +40,9 @@ def tell_finished(case: Case) -> None:
         )
     else:
         tell_result_ready(case)
+    from onewindow.evaluation.services import rating_invite  # 好差评: invite once, after commit
+
+    rating_invite(case)
 
 
 def tell_result_ready(case: Case) -> None:

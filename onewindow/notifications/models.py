@@ -49,6 +49,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notify_status_next"),
             models.Index(fields=["recipient", "channel", "-created_at"], name="notify_inbox"),
+            # the messages about one object (a case's invitation is sent once: looked up here)
+            models.Index(fields=["content_type", "object_id", "topic"], name="notify_object"),
         ]
 
     def __str__(self) -> str:
