@@ -184,6 +184,9 @@ class Case(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "promised_due"], name="cases_open_due"),
             models.Index(fields=["department", "status"], name="cases_dept_status"),
+            # statistics by period within a region (the scope filter is a path prefix)
+            models.Index(fields=["region_path", "submitted_at"], name="cases_region_submitted"),
+            models.Index(fields=["region_path", "completed_on"], name="cases_region_completed"),
         ]
 
     def __str__(self) -> str:
