@@ -78,10 +78,16 @@ def next_number(region: Region, day: dt.date) -> str:
     row (inserted by the day's first case, incremented under its row lock by the others; a
     racing second inserter waits for the first and increments), in the caller's transaction."""
     prefix = _prefix(region)
+    return f"{prefix}-{day:%Y%m%d}-{sequence_next(prefix, day):04d}"
+
+
+def sequence_next(prefix: str, day: dt.date) -> int:
+    """The next number of the day's counter named `prefix` (at most 12 characters), in the
+    caller's transaction; unique under concurrency (the upsert takes the row lock)."""
     with connection.cursor() as cursor:
         cursor.execute(_NEXT_NUMBER_SQL, [prefix, connection.ops.adapt_datefield_value(day)])
         (last,) = cursor.fetchone()
-    return f"{prefix}-{day:%Y%m%d}-{last:04d}"
+    return int(last)
 
 
 def _lock(case: Case, expected_revision: int | None) -> Case:

@@ -1,0 +1,348 @@
+"""The whole path of one appeal over simulated days, every clock and every notice checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from onewindow.accounts.models import User
+from onewindow.appeals import services
+from onewindow.appeals.choices import Channel, DispatchState, Kind, Rating, Status
+from onewindow.appeals.models import Appeal, AppealEvent, Category, Escalation
+from onewindow.audit.models import AuditEntry
+from onewindow.cases import clock
+from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from onewindow.notifications.models import Message
+from onewindow.org.models import Department, Region
+
+pytestmark = pytest.mark.django_db
+
+MON = dt.date(2026, 3, 2)
+VILLAGE = "610799101001"  # 青石镇青石村
+PHONE = "13812345678"
+
+
+def u(name: str) -> User:
+    return User.objects.get(username=name)
+
+
+def road() -> Category:
+    return Category.objects.get(code="0501")  # 农业农村/农村道路
+
+
+def file(**over: object) -> Appeal:
+    data: dict[str, object] = {
+        "channel": Channel.WEB,
+        "kind": Kind.COMPLAINT,
+        "category_id": road().pk,
+        "region_id": Region.objects.get(code=VILLAGE).pk,
+        "title": "村口道路坑洼积水",
+        "content": "青石村村口到小学的水泥路有多处坑洼，下雨积水，孩子上学不便。",
+        "caller_name": "王建国",
+        "callback_phone": PHONE,
+        "publish_consent": True,
+    }
+    data.update(over)
+    return services.file_appeal(**data)  # type: ignore[arg-type]
+
+
+def topics(user: User) -> list[str]:
+    return list(
+        Message.objects.filter(recipient=user).order_by("pk").values_list("topic", flat=True)
+    )
+
+
+def sms(topic: str) -> int:
+    return Message.objects.filter(phone=PHONE, channel="sms", topic=topic).count()
+
+
+def sweep(day: dt.date) -> None:
+    call_command("appeals", "sweep", "--day", day.isoformat())
+
+
+def test_village_late_town_bounces_department_resolves_reopened_then_satisfied() -> None:
+    with clock.simulate(MON):
+        appeal = file()
+    first = appeal.dispatches.get()
+    assert appeal.number.startswith("MQ20260302")
+    assert appeal.status == Status.DISPATCHED
+    assert first.region.code == VILLAGE and first.department is None
+    assert first.sign_due == dt.date(2026, 3, 3)  # one working day
+    assert topics(u("qingshi1_shouli")) == ["appeal.dispatched"]
+    assert topics(u("qingshi1_daiban")) == ["appeal.dispatched"]
+    assert sms("appeal.filed") == 1
+    assert AuditEntry.objects.filter(action="appeal.file", object_id=str(appeal.pk)).exists()
+
+    # the village does not sign: Tue still in time, Wed reminded, Thu supervised, Fri escalated
+    sweep(dt.date(2026, 3, 3))
+    assert not Escalation.objects.exists()
+    sweep(dt.date(2026, 3, 4))
+    sweep(dt.date(2026, 3, 4))  # idempotent
+    assert list(Escalation.objects.values_list("step", flat=True)) == ["remind"]
+    assert topics(u("qingshi1_shouli")) == ["appeal.dispatched", "appeal.remind"]
+    sweep(dt.date(2026, 3, 5))
+    assert topics(u("qingshi_fzr")) == ["appeal.supervise"]  # the town head over the village
+    with clock.simulate(dt.date(2026, 3, 6)):
+        sweep(dt.date(2026, 3, 6))
+        sweep(dt.date(2026, 3, 6))
+    assert Escalation.objects.count() == 3
+    first.refresh_from_db()
+    assert first.state == DispatchState.ESCALATED
+    town_turn = appeal.dispatches.get(state=DispatchState.WAITING)
+    assert town_turn.region.code == "610799101000" and town_turn.sign_due == dt.date(2026, 3, 9)
+    assert "appeal.dispatched" in topics(u("qingshi_sp1"))
+
+    # the village can no longer act; the town bounces it (not a town matter)
+    with clock.simulate(dt.date(2026, 3, 9)), pytest.raises(NotAllowed):
+        services.sign_for(actor=u("qingshi1_shouli"), appeal_id=appeal.pk, dispatch_id=town_turn.pk)
+    with clock.simulate(dt.date(2026, 3, 9)):
+        services.sign_for(actor=u("qingshi_sp1"), appeal_id=appeal.pk, dispatch_id=town_turn.pk)
+        centre_turn = services.bounce(
+            actor=u("qingshi_sp1"),
+            appeal_id=appeal.pk,
+            dispatch_id=town_turn.pk,
+            reason="县道养护属县住建局职责，镇无权处置",
+        )
+    assert "appeal.dispatched" in topics(u("jiancha"))
+    zj = Department.objects.get(code="610799-ZJ")
+    with clock.simulate(dt.date(2026, 3, 9)):
+        dept_turn = services.transfer(
+            actor=u("jiancha"),
+            appeal_id=appeal.pk,
+            dispatch_id=centre_turn.pk,
+            region_id=zj.region_id,
+            department_id=zj.pk,
+            reason="属县住建局道路养护职责",
+        )
+    assert topics(u("zj_sp1")) == ["appeal.dispatched"]
+    with clock.simulate(dt.date(2026, 3, 10)):
+        dept_turn = services.sign_for(
+            actor=u("zj_sp1"), appeal_id=appeal.pk, dispatch_id=dept_turn.pk
+        )
+    # complaint: 13 working days from the sign-for day
+    assert dept_turn.handle_due == dt.date(2026, 3, 27)
+    assert appeal.__class__.objects.get(pk=appeal.pk).status == Status.HANDLING
+    sweep(dt.date(2026, 3, 27))
+    assert not Escalation.objects.filter(dispatch=dept_turn).exists()
+    with clock.simulate(dt.date(2026, 3, 20)):
+        services.reply(
+            actor=u("zj_sp1"),
+            appeal_id=appeal.pk,
+            dispatch_id=dept_turn.pk,
+            text="已安排养护队于3月19日完成坑洼修补并疏通边沟。",
+        )
+    assert sms("appeal.replied") == 1
+
+    # wrong last four digits: not found; unsatisfied: reopened to the same department
+    with pytest.raises(NotFound):
+        services.rate(number=appeal.number, phone_last4="0000", rating=Rating.SATISFIED)
+    with clock.simulate(dt.date(2026, 3, 23)):
+        appeal = services.rate(
+            number=appeal.number, phone_last4=PHONE[-4:], rating=Rating.UNSATISFIED
+        )
+    assert appeal.status == Status.DISPATCHED and appeal.reopen_count == 1
+    again = appeal.dispatches.get(state=DispatchState.WAITING)
+    assert again.department == zj and again.sign_due == dt.date(2026, 3, 24)
+    assert topics(u("zj_sp1")) == ["appeal.dispatched", "appeal.dispatched"]
+    with clock.simulate(dt.date(2026, 3, 24)):
+        services.sign_for(actor=u("zj_fzr"), appeal_id=appeal.pk, dispatch_id=again.pk)
+        services.reply(
+            actor=u("zj_fzr"),
+            appeal_id=appeal.pk,
+            dispatch_id=again.pk,
+            text="复查发现小学门口一处漏修，已于当日补修完毕。",
+        )
+        appeal = services.rate(
+            number=appeal.number, phone_last4=PHONE[-4:], rating=Rating.SATISFIED
+        )
+    assert appeal.status == Status.CLOSED and appeal.rating == Rating.SATISFIED
+    assert sms("appeal.replied") == 2
+    actions = list(AppealEvent.objects.filter(appeal=appeal).values_list("action", flat=True))
+    assert actions == [
+        "file",
+        "remind",
+        "supervise",
+        "escalate",
+        "sign",
+        "bounce",
+        "transfer",
+        "sign",
+        "reply",
+        "reopen",
+        "sign",
+        "reply",
+        "close",
+    ]
+    audited = AuditEntry.objects.filter(object_id=str(appeal.pk), action__startswith="appeal.")
+    assert audited.count() == len(actions)
+    with pytest.raises(InvalidTransition):
+        services.rate(number=appeal.number, phone_last4=PHONE[-4:], rating=Rating.SATISFIED)
+
+
+def test_sweep_catches_up_after_downtime() -> None:
+    with clock.simulate(MON):
+        appeal = file()
+    sweep(dt.date(2026, 3, 10))  # a week later, nothing ran in between
+    steps = list(Escalation.objects.order_by("pk").values_list("step", flat=True))
+    assert steps == ["remind", "supervise", "escalate"]
+    assert appeal.dispatches.filter(state=DispatchState.WAITING).get().region.code == "610799101000"
+    sweep(dt.date(2026, 3, 10))
+    assert Escalation.objects.count() == 3
+
+
+def test_urgent_appeal_due_same_day() -> None:
+    with clock.simulate(MON):
+        appeal = file(urgency="urgent", kind=Kind.HELP)
+        turn = appeal.dispatches.get()
+        assert turn.sign_due == MON
+        turn = services.sign_for(
+            actor=u("qingshi1_shouli"), appeal_id=appeal.pk, dispatch_id=turn.pk
+        )
+    assert turn.handle_due == MON
+
+
+def test_unit_outside_jurisdiction_cannot_act() -> None:
+    with clock.simulate(MON):
+        appeal = file()
+        turn = appeal.dispatches.get()
+        for outsider in ("liuwan1_shouli", "zj_sp1", "zc01", "baihe_fzr"):
+            with pytest.raises(NotAllowed):
+                services.sign_for(actor=u(outsider), appeal_id=appeal.pk, dispatch_id=turn.pk)
+        # the command centre may act for any unit
+        services.sign_for(actor=u("jiancha"), appeal_id=appeal.pk, dispatch_id=turn.pk)
+        with pytest.raises(InvalidTransition):
+            services.sign_for(actor=u("jiancha"), appeal_id=appeal.pk, dispatch_id=turn.pk)
+
+
+def test_reply_before_sign_refused() -> None:
+    with clock.simulate(MON):
+        appeal = file()
+        turn = appeal.dispatches.get()
+        with pytest.raises(InvalidTransition):
+            services.reply(
+                actor=u("qingshi1_shouli"),
+                appeal_id=appeal.pk,
+                dispatch_id=turn.pk,
+                text="已经处理完毕，请群众放心。",
+            )
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"title": " "}, "title"),
+        ({"content": "太差"}, "content"),
+        ({"caller_name": ""}, "caller_name"),
+        ({"callback_phone": "12345"}, "callback_phone"),
+        ({"kind": "gossip"}, "kind"),
+        ({"category_id": "x"}, "category"),
+        ({"region_id": 999999}, "region"),
+        ({"anonymous": True, "caller_name": ""}, "anonymous"),
+        ({"latitude": "abc", "longitude": "1"}, "latitude"),
+        ({"latitude": "33.1"}, "longitude"),
+        ({"latitude": "95", "longitude": "108"}, "latitude"),
+    ],
+)
+def test_bad_input_names_the_field_and_saves_nothing(over: dict[str, object], field: str) -> None:
+    before = (Appeal.objects.count(), Message.objects.count(), AuditEntry.objects.count())
+    with clock.simulate(MON), pytest.raises(InvalidInput) as caught:
+        file(**over)
+    assert caught.value.field == field
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in caught.value.message)
+    assert (Appeal.objects.count(), Message.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_parent_category_refused() -> None:
+    with clock.simulate(MON), pytest.raises(InvalidInput) as caught:
+        file(category_id=Category.objects.get(code="05").pk)
+    assert caught.value.field == "category"
+
+
+def test_anonymous_report_and_hotline_needs_operator() -> None:
+    with clock.simulate(MON):
+        appeal = file(kind=Kind.REPORT, anonymous=True, caller_name="", callback_phone="")
+        assert appeal.caller_name == "" and appeal.anonymous
+        with pytest.raises(NotAllowed):
+            file(channel=Channel.HOTLINE)
+        hotline = file(channel=Channel.HOTLINE, actor=u("jiancha"), recording_ref="REC-0001")
+    assert hotline.filed_by == u("jiancha") and hotline.recording_ref == "REC-0001"
+
+
+def test_reopen_limit_closes_unsatisfied() -> None:
+    with clock.simulate(MON):
+        appeal = file(kind=Kind.CONSULTATION)
+        for _ in range(3):
+            turn = appeal.dispatches.get(state=DispatchState.WAITING)
+            services.sign_for(actor=u("qingshi1_shouli"), appeal_id=appeal.pk, dispatch_id=turn.pk)
+            services.reply(
+                actor=u("qingshi1_shouli"),
+                appeal_id=appeal.pk,
+                dispatch_id=turn.pk,
+                text="已向群众解释相关政策并现场查看。",
+            )
+            appeal = services.rate(
+                number=appeal.number, phone_last4=PHONE[-4:], rating=Rating.UNSATISFIED
+            )
+    assert appeal.status == Status.CLOSED and appeal.reopen_count == 2
+
+
+def test_extension_approved_moves_due_refused_keeps_it_and_revisit() -> None:
+    with clock.simulate(MON):
+        appeal = file(kind=Kind.HELP)
+        turn = appeal.dispatches.get()
+        turn = services.sign_for(
+            actor=u("qingshi1_shouli"), appeal_id=appeal.pk, dispatch_id=turn.pk
+        )
+        assert turn.handle_due == dt.date(2026, 3, 9)  # help: 5 working days
+        with pytest.raises(InvalidInput) as caught:
+            services.request_extension(
+                actor=u("qingshi1_shouli"),
+                appeal_id=appeal.pk,
+                dispatch_id=turn.pk,
+                days=30,
+                reason="需要协调镇环卫所",
+            )
+        assert caught.value.field == "days"
+        services.request_extension(
+            actor=u("qingshi1_shouli"),
+            appeal_id=appeal.pk,
+            dispatch_id=turn.pk,
+            days=3,
+            reason="需要协调镇环卫所车辆",
+        )
+        assert "appeal.extension" in topics(u("jiancha"))
+        assert "appeal.extension" not in topics(u("zc01"))  # only the command centre is asked
+        with pytest.raises(NotAllowed):
+            services.decide_extension(
+                actor=u("qingshi_fzr"), appeal_id=appeal.pk, dispatch_id=turn.pk, approve=True
+            )
+        turn = services.decide_extension(
+            actor=u("jiancha"), appeal_id=appeal.pk, dispatch_id=turn.pk, approve=True
+        )
+        assert turn.handle_due == dt.date(2026, 3, 12)
+        assert topics(u("qingshi1_shouli"))[-1] == "appeal.extension"
+        with pytest.raises(InvalidTransition):
+            services.request_extension(
+                actor=u("qingshi1_shouli"),
+                appeal_id=appeal.pk,
+                dispatch_id=turn.pk,
+                days=2,
+                reason="再延一次试试",
+            )
+        with pytest.raises(InvalidTransition):
+            services.revisit(actor=u("jiancha"), appeal_id=appeal.pk, note="电话回访群众")
+        services.reply(
+            actor=u("qingshi1_shouli"),
+            appeal_id=appeal.pk,
+            dispatch_id=turn.pk,
+            text="已协调环卫车辆完成清运并增加频次。",
+        )
+        with pytest.raises(NotAllowed):
+            services.revisit(actor=u("qingshi1_shouli"), appeal_id=appeal.pk, note="自己回访")
+        services.revisit(actor=u("jiancha"), appeal_id=appeal.pk, note="电话回访，群众表示已解决")
+    assert AppealEvent.objects.filter(appeal=appeal, action="revisit").count() == 1
+    # the sweep now counts from the extended due date
+    sweep(dt.date(2026, 3, 11))
+    assert not Escalation.objects.exists()
