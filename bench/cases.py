@@ -89,6 +89,7 @@ from onewindow.audit.services import SEAL_INTERVAL  # noqa: E402
 from onewindow.cases import clock, services  # noqa: E402
 from onewindow.cases.choices import CaseStatus  # noqa: E402
 from onewindow.core.personal import mask_phone  # noqa: E402
+from onewindow.evaluation.tokens import rating_path  # noqa: E402
 
 GOAL = 0.40
 FOOD = "002001005000"  # 食品经营许可
@@ -337,6 +338,10 @@ INSERT INTO notifications_message (recipient_id, phone, email, channel, topic, s
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, '', NULL, NULL, NULL, %s)
 RETURNING id
 """
+INVITE = "evaluation.invite"
+INVITE_EXISTS_SQL = """
+SELECT 1 FROM notifications_message WHERE content_type_id = %s AND object_id = %s AND topic = %s
+"""
 MESSAGE_LOCK_SQL = """
 SELECT id, channel FROM notifications_message
  WHERE id = ANY(%s) AND status IN ('pending', 'failed') ORDER BY id FOR UPDATE
@@ -526,10 +531,12 @@ class HandWritten:
             Jsonb({"after": after}),
         )
 
-    def tell(self, case: dict[str, Any], topic: str, subject: str, body: str) -> list[int]:
+    def tell(
+        self, case: dict[str, Any], topic: str, subject: str, body: str, link: str = ""
+    ) -> list[int]:
         """The inbox and SMS messages about a case and their audit entry (inside the stage)."""
         recipient = case["submitted_by_id"] if case["applicant_id"] else None
-        link = f"{self.track}?number={case['number']}"
+        link = link or f"{self.track}?number={case['number']}"
         rows = [
             (
                 recipient,
@@ -885,6 +892,7 @@ class HandWritten:
     def act(self, case_id: int, user: Person, action: str) -> None:
         now, day = clock.now(), clock.today()
         messages: list[int] = []
+        invitation: list[int] = []
         with self.tx():
             case = self.one(CASE_LOCK_SQL, (case_id,))
             if case["status"] != "in_progress":
@@ -1002,7 +1010,20 @@ class HandWritten:
                         f"您的“{name}”（{number}）已办结，请凭取件码 {pickup_code} "
                         "和本人证件到统一出件窗口领取；电子证照可在网上下载。",
                     )
+                # the invitation to rate (好差评), once per case
+                if not self.one(INVITE_EXISTS_SQL, (self.content_type, str(case_id), INVITE)):
+                    invitation = self.tell(
+                        case,
+                        INVITE,
+                        "请为本次办事服务评价",
+                        f"您的“{name}”（{number}）已办结。请对本次服务作出评价"
+                        "（非常满意、满意、基本满意、不满意、非常不满意），"
+                        "您的评价对被评价工作人员匿名。",
+                        link=rating_path(case_id),
+                    )
         self.after_commit(messages)
+        if invitation:
+            self.after_commit(invitation)
 
     def stages(self) -> Iterator[tuple[str, Callable[[int], int]]]:
         yield "submit", lambda _: self.submit()
@@ -1053,7 +1074,8 @@ FINGERPRINT_SQL = {
           FROM cases_licence WHERE case_id = %(case)s""",
     "messages": """
         SELECT recipient_id, phone, email, channel, topic, subject,
-               replace(body, %(number)s, 'N') AS body, replace(link, %(number)s, 'N') AS link,
+               replace(body, %(number)s, 'N') AS body,
+               regexp_replace(replace(link, %(number)s, 'N'), '/rate/[^/]+/', '/rate/T/') AS link,
                status, attempts
           FROM notifications_message
          WHERE content_type_id = %(content_type)s AND object_id = %(case)s::text ORDER BY id""",

@@ -56,9 +56,17 @@ def load_demo_county() -> None:
     from onewindow.calendar.selectors import clear_calendar_cache
 
     if not CalendarYear.objects.exists():
-        # a transactional test's flush also emptied the calendar its migration had seeded
+        # a transactional test's flush also emptied what data migrations had seeded: the
+        # calendar, the appeal categories and routing rules, the escalation ladder
         import_module("onewindow.calendar.migrations.0002_seed_2004_2026").seed(apps, None)
         clear_calendar_cache()
+    from onewindow.appeals.models import Category
+    from onewindow.supervision.models import EscalationRule
+
+    if not Category.objects.exists():
+        import_module("onewindow.appeals.seed").load(apps, None)
+    if not EscalationRule.objects.exists():
+        import_module("onewindow.supervision.migrations.0002_default_ladder").seed(apps, None)
     builder = DemoBuilder(history=False)
     for _label, step in builder.steps():
         step()

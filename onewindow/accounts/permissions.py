@@ -46,6 +46,34 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # outbox (numbers masked); only the system administrator sends a failed message again
     "notify.view": frozenset({R.SUPERVISOR, R.SYSADMIN}),
     "notify.retry": frozenset({R.SYSADMIN}),
+    # 电子监察: the supervisor watches the whole jurisdiction's clocks, a department head their
+    # department's; only the supervisor edits the escalation ladder
+    "supervision.view": frozenset({R.SUPERVISOR, R.DEPT_HEAD}),
+    "supervision.manage": frozenset({R.SUPERVISOR}),
+    # 民情直通车: a unit (village/town post, county department post) signs for and answers
+    # the appeals dispatched to it; the county command centre (the supervisor) dispatches,
+    # transfers and approves; the hotline operator (supervisor) and the counter file for callers
+    "appeal.handle": frozenset({R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.AGENT, R.SUPERVISOR}),
+    "appeal.dispatch": frozenset({R.SUPERVISOR}),
+    "appeal.intake": frozenset({R.SUPERVISOR, R.ACCEPTOR}),
+    # 好差评: every business post sees the ratings of their own service (without who rated);
+    # the counter runs the rating tablet; cards are entered by the counter and the supervisor;
+    # department heads and the supervisor see the ratings of their jurisdiction; a bad review's
+    # rectification is investigated and answered by the department head, revisited and closed
+    # by the supervisor
+    "evaluation.mine": frozenset(
+        {R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.GUIDE, R.AGENT, R.SUPERVISOR}
+    ),
+    "evaluation.counter": frozenset({R.ACCEPTOR}),
+    "evaluation.enter_card": frozenset({R.ACCEPTOR, R.SUPERVISOR}),
+    "evaluation.view": frozenset({R.SUPERVISOR, R.DEPT_HEAD}),
+    "rectification.handle": frozenset({R.DEPT_HEAD}),
+    "rectification.review": frozenset({R.SUPERVISOR}),
+    # statistics: business figures, so not the three administrators; the supervisor sees the
+    # jurisdiction, a department head their department; the supervisor runs the periodic
+    # assessment (日督查、周回访、月评议、季考核) and its reports
+    "stats.view": frozenset({R.SUPERVISOR, R.DEPT_HEAD}),
+    "stats.report": frozenset({R.SUPERVISOR}),
 }
 
 

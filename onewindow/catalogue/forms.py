@@ -279,7 +279,7 @@ def situations_from(formset: Any) -> list[dict[str, Any]]:
 MaterialFormSet = forms.formset_factory(MaterialForm_, extra=2, can_delete=True)
 
 
-class BaseSituationFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseSituationFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return

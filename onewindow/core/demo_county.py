@@ -250,6 +250,9 @@ class DemoBuilder:
         yield "下沉与窗口授权", self.build_grants
         if self.history:
             yield "一年办件记录", self.build_case_history
+            yield "好差评与差评整改", self.build_evaluations
+            yield "民情直通车诉求", self.build_appeals
+        yield "电子监察预警规则与巡查", self.build_supervision
         yield "登录账号", self.collect_logins
 
     def build_county(self) -> None:
@@ -453,34 +456,34 @@ class DemoBuilder:
     # items a county typically devolves to its towns (便民服务中心), and the ones a village room
     # takes in as 代办 for the town: (code, letter, scope in towns, scope in villages or None)
     DEVOLVED = [
-        ("005011003000", "青人社发〔2026〕8号", "受理、制卡申请、发卡（全流程）", None),
+        ("005011003000", "青人社发〔2025〕8号", "受理、制卡申请、发卡（全流程）", None),
         (
             "005011004000",
-            "青人社发〔2026〕8号",
+            "青人社发〔2025〕8号",
             "受理、审核、登记（全流程）",
             "代办：收件、初审，转乡镇登记",
         ),
-        ("005011005000", "青人社发〔2026〕8号", "受理、审核、登记（全流程）", None),
+        ("005011005000", "青人社发〔2025〕8号", "受理、审核、登记（全流程）", None),
         (
             "006011001000",
-            "青医保发〔2026〕3号",
+            "青医保发〔2025〕3号",
             "受理、参保登记（全流程）",
             "代办：收件、代为参保登记",
         ),
         (
             "007002003000",
-            "青民发〔2026〕5号",
+            "青民发〔2025〕5号",
             "受理、入户调查、初审（审核确认由县民政局作出）",
             "代办：政策解释、收件，转乡镇受理",
         ),
-        ("007002005000", "青民发〔2026〕5号", "受理、审核、小额临时救助审批", None),
+        ("007002005000", "青民发〔2025〕5号", "受理、审核、小额临时救助审批", None),
         (
             "017011001000",
-            "青残联发〔2026〕2号",
+            "青残联发〔2025〕2号",
             "受理、初审（评残、发证由县残联办理）",
             "代办：收件、转交",
         ),
-        ("002001002000", "青市监发〔2026〕11号", "个体工商户设立登记（全流程，含核发执照）", None),
+        ("002001002000", "青市监发〔2025〕11号", "个体工商户设立登记（全流程，含核发执照）", None),
     ]
     VILLAGE_TOWNS = ("610799101000", "610799102000")  # 青石镇、柳湾镇: villages take 代办
 
@@ -488,6 +491,29 @@ class DemoBuilder:
         from onewindow.cases.demo import build_history
 
         self.created += build_history()
+
+    def build_evaluations(self) -> None:
+        """Ratings of the year's finished cases and rectification tasks (onewindow.evaluation)."""
+        from onewindow.evaluation.demo import build_ratings
+
+        self.created += build_ratings()
+
+    def build_appeals(self) -> None:
+        """A few dozen 民情直通车 appeals over recent working days (onewindow.appeals)."""
+        from onewindow.appeals.demo import build_appeals
+
+        self.created += build_appeals()
+
+    def build_supervision(self) -> None:
+        """The default escalation ladder (again after a test flush emptied it) and, with the
+        year of history, one sweep so that the supervision board and its notices show it."""
+        from onewindow.cases import clock
+        from onewindow.supervision.models import Sweep
+        from onewindow.supervision.services import escalation_ladder_seed, supervise
+
+        self.created += escalation_ladder_seed()
+        if self.history and not Sweep.objects.filter(day=clock.today()).exists():
+            self.created += supervise(run_by="demo").alerts
 
     def build_grants(self) -> None:
         """Devolution letters to the towns (and 代办 in the villages of two towns), and window
@@ -510,7 +536,7 @@ class DemoBuilder:
             ).select_related("holder_a")
         }
         devolved = set(Devolution.objects.values_list("item__code", "region__code"))
-        granted_on = dt.date(2026, 3, 1)
+        granted_on = dt.date(2025, 1, 6)
         for code, letter, town_scope, village_scope in self.DEVOLVED:
             item = items.get(code)
             if item is None or item.published is None:
@@ -562,10 +588,10 @@ class DemoBuilder:
             if window.kind == WindowKind.DEPARTMENT:
                 for item in county_items:
                     if item.department_id == window.department_id:
-                        authorise(window, item, ["accept", "approve"], "青政务授〔2026〕1号")
+                        authorise(window, item, ["accept", "approve"], "青政务授〔2025〕1号")
             elif window.kind == WindowKind.COMPREHENSIVE and window.number.isdigit():
                 for item in county_items:
-                    authorise(window, item, ["accept"], "青政务授〔2026〕2号")
+                    authorise(window, item, ["accept"], "青政务授〔2025〕2号")
         for devolution in Devolution.objects.filter(recalled_on__isnull=True).select_related(
             "item__department", "item__published", "region"
         ):
@@ -574,7 +600,7 @@ class DemoBuilder:
                 kind=WindowKind.COMPREHENSIVE,
                 active=True,
             ):
-                authorise(window, devolution.item, ["accept"], "青政务授〔2026〕3号")
+                authorise(window, devolution.item, ["accept"], "青政务授〔2025〕3号")
 
     def collect_logins(self) -> None:
         wanted = [

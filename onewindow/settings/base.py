@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "onewindow.workbench",
     "onewindow.api",
     "onewindow.notifications",
+    "onewindow.evaluation",
+    "onewindow.stats",
+    "onewindow.supervision",
+    "onewindow.appeals",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +219,15 @@ ONEWINDOW_UPLOAD_MAX_BYTES = int(env("ONEWINDOW_UPLOAD_MAX_BYTES", str(20 * 1024
 # share of its limit, are left.
 ONEWINDOW_WARNING_DAYS = int(env("ONEWINDOW_WARNING_DAYS", "1"))
 ONEWINDOW_WARNING_FRACTION = float(env("ONEWINDOW_WARNING_FRACTION", "0.2"))
+# statistics: visits per case before the reform (apply + collect), what "visits saved" counts from
+ONEWINDOW_STATS_VISIT_BASELINE = int(env("ONEWINDOW_STATS_VISIT_BASELINE", "2"))
+# 好差评: how long a case's signed rating link (receipt QR code, invitation) stays valid
+ONEWINDOW_RATING_TOKEN_DAYS = int(env("ONEWINDOW_RATING_TOKEN_DAYS", "365"))
+# Electronic supervision: working days each kind of special procedure may stop the clock when the
+# pause names no maximum itself; longer is flagged as an anomaly (onewindow.supervision).
+ONEWINDOW_PAUSE_MAX_DAYS = env(
+    "ONEWINDOW_PAUSE_MAX_DAYS", "hearing=20,expert=20,survey=10,notice=10,testing=30,other=10"
+)
 ONEWINDOW_AUDIT_SEAL_INTERVAL = float(env("ONEWINDOW_AUDIT_SEAL_INTERVAL", "0.2"))
 ONEWINDOW_AUDIT_SEAL_FOLLOWUP = env_bool("ONEWINDOW_AUDIT_SEAL_FOLLOWUP", True)
 

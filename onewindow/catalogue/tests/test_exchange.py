@@ -25,7 +25,7 @@ SECOND = copy.deepcopy(FOOD)
 SECOND.update(
     code="000105002000",
     name="测试公共场所卫生许可",
-    co_departments=["610799-SCJG"],
+    co_departments=["610799-CG"],
     department="610799-SCJG",
     kind="public_service",
     levels=["county", "town"],
@@ -127,7 +127,7 @@ def test_export_layout(catalogue: None) -> None:
     assert second["事项类型"] == "公共服务"
     assert second["可办理层级"] == "县级、乡镇（街道）"
     assert second["办件类型"] == "承诺件"
-    assert second["协办部门编码"] == "610799-SCJG"
+    assert second["协办部门编码"] == "610799-CG"
     assert second["法人主题"] == "设立开办、经营许可"
     materials = list(book["材料"].iter_rows(values_only=True))
     assert materials[1][:4] == ("000105001000", "application", "食品经营许可申请书", "是")

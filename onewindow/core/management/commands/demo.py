@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -29,9 +30,17 @@ class Command(BaseCommand):
             builder.collect_logins()
         else:
             bar = tqdm(steps, desc="演示数据", unit="步", disable=options["verbosity"] == 0)
-            for label, step in bar:
-                bar.set_postfix_str(label)
-                step()
+            # the demo's hundreds of outbox SMS would bury the progress bar; they are in the
+            # outbox page (/workbench/messages/) all the same
+            outbox = logging.getLogger("onewindow.notifications")
+            level = outbox.level
+            outbox.setLevel(logging.WARNING)
+            try:
+                for label, step in bar:
+                    bar.set_postfix_str(label)
+                    step()
+            finally:
+                outbox.setLevel(level)
             seal_pending()  # a command ends before the after-commit follow-up timer would fire
             self.stdout.write(
                 f"演示县已就绪：本次新建 {builder.created} 项"
