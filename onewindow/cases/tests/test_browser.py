@@ -101,9 +101,13 @@ def test_business_start_bundle_through_one_form(
     applicant = sign_in(browser, url, "13900000011", demo_password)
     applicant.goto(url + "/guide/bundle/YJS-001/")
     applicant.get_by_role("link", name="一件事在线申请（一张表单、一套材料）").click()
+    # .all() does not wait: let each navigation finish before counting the fields
+    applicant.wait_for_url("**/cases/apply-bundle/YJS-001/")
     for group in applicant.locator("fieldset").all():
         group.get_by_role("radio").first.check()
     applicant.get_by_role("button", name="按我的情形列出材料").click()
+    applicant.wait_for_url("**/cases/apply-bundle/YJS-001/?*")
+    applicant.wait_for_load_state()
     for field in applicant.locator("input[type=file]").all():
         field.set_input_files(pdf_file("m.pdf"))
     applicant.screenshot(path=str(SHOTS / "bundle-apply.png"), full_page=True)
