@@ -45,6 +45,7 @@ class DispatchState(models.TextChoices):
     TRANSFERRED = "transferred", "已转办"
     ESCALATED = "escalated", "已上报"
     REPLIED = "replied", "已答复"
+    MERGED = "merged", "已并案"
 
 
 class Rating(models.TextChoices):

@@ -95,6 +95,24 @@ class Appeal(TimeStampedModel):
         related_name="+",
     )
     revision = models.PositiveIntegerField("版本", default=0)
+    # 并案: a duplicate points at the appeal it was merged into and shares its outcome
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="并入诉求",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+    )
+    # 办不成事 window: the case that could not get done, when there is one
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="关联办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+    )
 
     class Meta:
         verbose_name = "民情诉求"

@@ -89,3 +89,84 @@ def unit_queue(actor: User) -> QuerySet[Dispatch]:
     return qs.select_related("appeal", "region", "department", "appeal__category").order_by(
         "sign_due", "pk"
     )
+
+
+# ---------------------------------------------------------------- publication (public page)
+
+
+def publishable() -> QuerySet[Appeal]:
+    """Appeals the public page may show: the citizen agreed to publication, and the appeal is
+    not a report (举报: it names a third party and the informant must stay protected, so it is
+    never published, whatever the consent; anonymous appeals are reports too) nor a duplicate
+    merged into another (并案: the master is the one answered, and listed when its citizen
+    agreed)."""
+    from .choices import Kind
+
+    return Appeal.objects.filter(
+        publish_consent=True, anonymous=False, merged_into__isnull=True
+    ).exclude(kind=Kind.REPORT)
+
+
+def published(
+    *, category: str = "", kind: str = "", region: str = "", status: str = ""
+) -> QuerySet[Appeal]:
+    """The public list, newest first, filtered by top-level category code, kind, town (or
+    village) division code and status; unknown filter values simply match nothing."""
+    from django.db.models import Q
+
+    qs = publishable().select_related("category__parent", "region__parent")
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region:
+        place = Region.objects.filter(code=region).values_list("path", flat=True).first()
+        qs = qs.filter(region__path__startswith=place) if place else qs.none()
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-filed_on", "-pk")
+
+
+def published_one(number: str) -> Appeal | None:
+    return (
+        publishable()
+        .select_related("category__parent", "region__parent")
+        .filter(number=(number or "").strip())
+        .first()
+    )
+
+
+def top_categories() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=True).order_by("code")
+
+
+def towns() -> QuerySet[Region]:
+    return Region.objects.filter(level=RegionLevel.TOWN).order_by("code")
+
+
+# ---------------------------------------------------------------- the units' API
+
+
+def unit_dispatches(actor: User) -> QuerySet[Dispatch]:
+    """Every dispatch (open or closed) of the units the actor works in; the command centre's
+    posts reach every dispatch inside their jurisdiction. `unit_queue` is the open part."""
+    from django.db.models import Q
+
+    centre = jurisdiction(actor, permission="appeal.dispatch")
+    q = centre.q("region__path", "department_id")
+    for path, department_id in jurisdiction(actor, permission="appeal.handle").scopes:
+        q |= Q(region__path=path, department_id=department_id)
+    return Dispatch.objects.filter(q).select_related(
+        "appeal__category__parent", "appeal__region__parent", "region", "department"
+    )
+
+
+def final_reply(appeal: Appeal) -> Dispatch | None:
+    """The lead unit's latest reply (the one the citizen was given; an assisting unit's part
+    is internal)."""
+    return (
+        appeal.dispatches.filter(state=DispatchState.REPLIED, lead=True)
+        .select_related("region", "department")
+        .order_by("-pk")
+        .first()
+    )

@@ -11,6 +11,8 @@ MENU = [
     ("supervision", "电子监察", "supervision:board", "supervision.view"),
     ("evaluation", "好差评", "evaluation:home", "evaluation.mine"),
     ("appeals", "民情直通车", "appeals:queue", "appeal.handle"),
+    ("appeal_window", "办不成事窗口", "appeals:window", "appeal.intake"),
+    ("appeals-dashboard", "民情指挥", "appeals:dashboard", "appeal.dispatch"),
     ("windows", "窗口", "workbench:windows", "org.view"),
     ("staff", "人员与AB岗", "workbench:staff", "org.view"),
     ("applicants", "申请人", "workbench:applicants", "applicant.view"),
