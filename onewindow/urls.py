@@ -18,6 +18,7 @@ urlpatterns = [
     path("workbench/supervision/", include("onewindow.supervision.urls")),
     path("workbench/appeals/", include("onewindow.appeals.staff_urls")),
     path("appeals/", include("onewindow.appeals.urls")),
+    path("open311/v2/", include("onewindow.open311.urls")),
     path("workbench/stats/", include("onewindow.stats.urls")),
     path("workbench/evaluation/", include("onewindow.evaluation.staff_urls")),
     path("rate/", include("onewindow.evaluation.urls")),

@@ -253,6 +253,7 @@ class DemoBuilder:
             yield "好差评与差评整改", self.build_evaluations
             yield "民情直通车诉求", self.build_appeals
         yield "电子监察预警规则与巡查", self.build_supervision
+        yield "Open311 演示客户端", self.build_open311
         yield "登录账号", self.collect_logins
 
     def build_county(self) -> None:
@@ -503,6 +504,12 @@ class DemoBuilder:
         from onewindow.appeals.demo import build_appeals
 
         self.created += build_appeals()
+
+    def build_open311(self) -> None:
+        """The Open311 client whose api_key is demo-open311-key, and the service attributes."""
+        from onewindow.open311.demo import build_open311
+
+        self.created += build_open311()
 
     def build_supervision(self) -> None:
         """The default escalation ladder (again after a test flush emptied it) and, with the

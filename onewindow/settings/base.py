@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "onewindow.stats",
     "onewindow.supervision",
     "onewindow.appeals",
+    "onewindow.open311",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +140,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "ONEWINDOW_DB_JIT", False
+):
+    # No JIT compiling on our connections: the board's and the sweeps' queries are costed past
+    # jit_above_cost on a province's data and PostgreSQL then spent 1–2 s compiling each to save
+    # milliseconds (bench/supervision.py, docs/performance.md). ONEWINDOW_DB_JIT=true keeps it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -223,6 +231,16 @@ ONEWINDOW_WARNING_FRACTION = float(env("ONEWINDOW_WARNING_FRACTION", "0.2"))
 ONEWINDOW_STATS_VISIT_BASELINE = int(env("ONEWINDOW_STATS_VISIT_BASELINE", "2"))
 # 好差评: how long a case's signed rating link (receipt QR code, invitation) stays valid
 ONEWINDOW_RATING_TOKEN_DAYS = int(env("ONEWINDOW_RATING_TOKEN_DAYS", "365"))
+# Open311 GeoReport v2 (/open311/v2/, onewindow.open311, docs/adr/0010-open311.md): POSTs per client
+# per hour; the county's box (south,west,north,east, WGS84) that lat/long must fall in; the largest
+# photo a POST may carry (multipart `media`); "realtime" (POST returns service_request_id) or
+# "batch" (POST returns a token for tokens/{token}).
+ONEWINDOW_OPEN311_POSTS_PER_HOUR = int(env("ONEWINDOW_OPEN311_POSTS_PER_HOUR", "60"))
+ONEWINDOW_OPEN311_BBOX = env("ONEWINDOW_OPEN311_BBOX", "32.80,106.70,33.40,107.50")
+ONEWINDOW_OPEN311_MEDIA_MAX_BYTES = int(
+    env("ONEWINDOW_OPEN311_MEDIA_MAX_BYTES", str(10 * 1024 * 1024))
+)
+ONEWINDOW_OPEN311_TYPE = env("ONEWINDOW_OPEN311_TYPE", "realtime")
 # Electronic supervision: working days each kind of special procedure may stop the clock when the
 # pause names no maximum itself; longer is flagged as an anomaly (onewindow.supervision).
 ONEWINDOW_PAUSE_MAX_DAYS = env(
