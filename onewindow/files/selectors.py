@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -54,7 +55,7 @@ def file_response(stored: StoredFile, *, as_attachment: bool = True) -> HttpResp
 
 def stored_names(batch: int = 1000) -> Iterator[tuple[Path, str]]:
     """Every file under the storage's `files/` folder as (path, name as stored in the rows)."""
-    root = Path(default_storage.location)
+    root = Path(settings.MEDIA_ROOT)
     base = root / "files"
     if not base.is_dir():
         return
