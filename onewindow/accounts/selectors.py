@@ -182,6 +182,24 @@ def roles_of(user: User) -> set[str]:
     return roles
 
 
+def audit_role(actor: object | None, permission: str | None = None, *, fallback: str = "") -> str:
+    """The role an audit entry records for the actor: "system" without one (a command, a
+    sweep), "applicant" for an applicant, else the first (alphabetically, so it is stable) of the
+    roles the actor acts in now — only those carrying `permission`, when given. `fallback` (by
+    default the account's kind) when none does."""
+    if actor is None or not getattr(actor, "pk", None):
+        return "system"
+    user = cast(User, actor)
+    if user.kind == UserKind.APPLICANT:
+        return "applicant"
+    roles = roles_of(user)
+    if permission is not None:
+        from .permissions import roles_for
+
+        roles &= roles_for(permission)
+    return min(roles) if roles else (fallback or user.kind)
+
+
 def jurisdiction(user: User, *, permission: str | None = None) -> Jurisdiction:
     """The scopes in which the user may act, optionally only through posts whose role carries
     `permission`."""

@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from onewindow.accounts.choices import Role, UserKind
 from onewindow.accounts.models import Post, User
-from onewindow.accounts.selectors import acting_holder, acting_posts, has_permission, jurisdiction
+from onewindow.accounts.selectors import (
+    acting_holder,
+    acting_posts,
+    audit_role,
+    has_permission,
+    jurisdiction,
+)
 from onewindow.audit.services import audit_record
 from onewindow.cases import clock
 from onewindow.cases.models import Case
@@ -324,7 +330,7 @@ def card_enter(
         raise NotAllowed("您的岗位不能录入评价卡。")
     level_, stage_ = _level(level), _stage(stage)
     reasons_, comment_ = _reasons(reasons), _comment(comment)
-    role = _role_for(actor, "evaluation.enter_card")
+    role = audit_role(actor, "evaluation.enter_card")
     reach = jurisdiction(actor, permission="evaluation.enter_card")
     number = (case_number or "").strip()
     with transaction.atomic():
@@ -405,13 +411,6 @@ def rating_invite(case: Case) -> None:
 # -- the counter's tablet ------------------------------------------------------------------------
 
 
-def _role_for(actor: User, permission: str) -> str:
-    from onewindow.accounts.permissions import roles_for
-
-    allowed = roles_for(permission)
-    return next((ap.role for ap in acting_posts(actor) if ap.role in allowed), "")
-
-
 def counter_session_start(*, actor: User, window: Window) -> CounterSession:
     """The staff member signs the tablet into their window (one of their acting posts' windows);
     a session they left open elsewhere is ended."""
@@ -431,7 +430,7 @@ def counter_session_start(*, actor: User, window: Window) -> CounterSession:
         audit_record(
             action="evaluation.counter.start",
             actor=actor,
-            role=_role_for(actor, "evaluation.counter"),
+            role=audit_role(actor, "evaluation.counter"),
             obj=session,
             summary=f"评价器签到 {window.name}",
             after={"window": window.pk, "ended_sessions": ended},
@@ -450,7 +449,7 @@ def counter_session_end(*, actor: User, session: CounterSession) -> CounterSessi
             audit_record(
                 action="evaluation.counter.end",
                 actor=actor,
-                role=_role_for(actor, "evaluation.counter"),
+                role=audit_role(actor, "evaluation.counter"),
                 obj=session,
                 summary=f"评价器签退 {session.window}",
             )
@@ -587,7 +586,7 @@ def _transition(
         who = "责任部门负责人" if permission == "rectification.handle" else "中心监察员"
         raise NotAllowed(f"“{label}”由{who}办理，您的岗位不能办理该整改任务。")
     task.status = target
-    return task, _role_for(actor, permission)
+    return task, audit_role(actor, permission)
 
 
 def _finish_transition(

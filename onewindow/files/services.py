@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 
+from onewindow.accounts.selectors import audit_role
 from onewindow.audit.services import audit_record, audit_records
 from onewindow.core.errors import InvalidInput
 
@@ -143,15 +144,6 @@ def detect_kind(stream: IO[bytes], *, extension: str = "") -> str | None:
     return None
 
 
-def _actor_role(actor: Any) -> str:
-    if actor is None:
-        return "system"
-    from onewindow.accounts.selectors import roles_of
-
-    roles = sorted(roles_of(actor))
-    return roles[0] if roles else getattr(actor, "kind", "")
-
-
 def store_upload(
     *,
     upload: Any,
@@ -188,7 +180,7 @@ def store_uploads(
     ]
     if not checked:
         return []
-    role = _actor_role(actor)
+    role = audit_role(actor)
     with transaction.atomic(savepoint=False):
         stored = []
         for upload, _field, kind, size, sha256, original in checked:
