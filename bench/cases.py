@@ -230,13 +230,19 @@ def service_lifecycle(actors: Actors) -> int:
 ITEM_SQL = """
 SELECT i.id AS item_id, i.region_id, i.department_id, d.name AS department_name,
        r.code AS region_code, r.level AS region_level, r.path AS region_path,
-       v.id AS version_id, v.name, v.flow, v.handling, v.limit_unit, v.promised_limit,
-       v.statutory_limit
+       i.published_id AS version_id
   FROM catalogue_item i
-  JOIN catalogue_itemversion v ON v.id = i.published_id
   JOIN org_department d ON d.id = i.department_id
   JOIN org_region r ON r.id = i.region_id
- WHERE i.code = %s
+ WHERE i.code = %s AND i.published_id IS NOT NULL
+"""
+# A published version never changes, so both sides keep what they read of one in memory (the
+# services: catalogue.selectors.frozen_version and the questions behind materials_for).
+VERSION_SQL = """
+SELECT v.name, v.name AS version_name, v.result_name, v.flow, v.handling, v.limit_unit,
+       v.promised_limit, v.statutory_limit
+  FROM catalogue_itemversion v
+ WHERE v.id = %s
 """
 # The version's materials for the applicant's answers: base materials, plus what the chosen
 # options add, minus what they remove; `unanswered` counts the questions without a valid answer.
@@ -357,11 +363,10 @@ SELECT c.id, c.number, c.status, c.state_key, c.revision, c.region_id, c.departm
        c.window_id, c.applicant_id, c.applicant_name, c.applicant_phone, c.submitted_by_id,
        c.limit_unit, c.promised_limit, c.statutory_limit, c.result_held, c.returned, c.joint,
        c.delivery, c.promised_due, i.region_id AS item_region_id,
-       i.department_id AS item_department_id, d.name AS department_name, v.name AS version_name,
-       v.result_name, v.flow, u.email AS recipient_email
+       i.department_id AS item_department_id, d.name AS department_name, c.version_id,
+       u.email AS recipient_email
   FROM cases_case c
   JOIN catalogue_item i ON i.id = c.item_id
-  JOIN catalogue_itemversion v ON v.id = c.version_id
   JOIN org_department d ON d.id = c.department_id
   LEFT JOIN accounts_user u ON u.id = c.submitted_by_id
  WHERE c.id = %s
@@ -480,6 +485,15 @@ class HandWritten:
         self.sealing = 0  # … of which the audit sealer's
         self.last_seal = float("-inf")
         self.dirs: set[Path] = set()
+        self.versions: dict[int, dict[str, Any]] = {}  # published versions, as read once
+        self.materials: dict[int, list[dict[str, Any]]] = {}  # … their materials for ANSWERS
+
+    def version(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`row` with its published version's fields, read once per version."""
+        known = self.versions.get(row["version_id"])
+        if known is None:
+            known = self.versions[row["version_id"]] = self.one(VERSION_SQL, (row["version_id"],))
+        return {**row, **known}
 
     def close(self) -> None:
         self.conn.close()
@@ -663,10 +677,12 @@ class HandWritten:
     def submit(self) -> int:
         user = self.applicant
         with self.tx():
-            item = self.one(ITEM_SQL, (FOOD,))
-            materials = self.run(
-                MATERIALS_SQL, {"version": item["version_id"], "answers": Jsonb(ANSWERS)}
-            ).fetchall()
+            item = self.version(self.one(ITEM_SQL, (FOOD,)))
+            materials = self.materials.get(item["version_id"])
+            if materials is None:
+                materials = self.materials[item["version_id"]] = self.run(
+                    MATERIALS_SQL, {"version": item["version_id"], "answers": Jsonb(ANSWERS)}
+                ).fetchall()
             if materials and materials[0]["unanswered"]:
                 raise ValueError("unanswered question")
             applicant = self.one(APPLICANT_SQL, (user.id,))
@@ -791,7 +807,7 @@ class HandWritten:
     def accept(self, case_id: int) -> None:
         user, now, day = self.acceptor, clock.now(), clock.today()
         with self.tx():
-            case = self.one(CASE_LOCK_SQL, (case_id,))
+            case = self.version(self.one(CASE_LOCK_SQL, (case_id,)))
             if case["status"] != "submitted":
                 raise ValueError("not submitted")
             post = self.acting_post(user, ["acceptor"], case["region_id"], case["department_id"])
@@ -894,7 +910,7 @@ class HandWritten:
         messages: list[int] = []
         invitation: list[int] = []
         with self.tx():
-            case = self.one(CASE_LOCK_SQL, (case_id,))
+            case = self.version(self.one(CASE_LOCK_SQL, (case_id,)))
             if case["status"] != "in_progress":
                 raise ValueError("not in progress")
             flow = case["flow"]
@@ -1212,8 +1228,9 @@ def where(filename: str, function: str) -> str:
     return "standard library, builtins"
 
 
-def profile(n: int, actors: Actors, top: int = 20) -> str:
-    """cProfile of n service lifecycles: own time by part of the stack, then the functions."""
+def profile(n: int, actors: Actors, top: int = 20, dump: str = "") -> str:
+    """cProfile of n service lifecycles: own time by part of the stack, then the functions
+    (and the raw statistics written to `dump` for pstats, when given)."""
     profiler = cProfile.Profile()
     seal_pending()
     began = time.perf_counter()
@@ -1223,6 +1240,8 @@ def profile(n: int, actors: Actors, top: int = 20) -> str:
     profiler.disable()
     seconds = time.perf_counter() - began
     seal_pending()
+    if dump:
+        profiler.dump_stats(dump)
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     parts: dict[str, float] = {}
@@ -1250,6 +1269,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side (3)")
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="then cProfile N service lifecycles"
+    )
+    parser.add_argument(
+        "--profile-out", default="", metavar="FILE", help="write the raw cProfile data to FILE"
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when skipped or below the goal"
@@ -1298,7 +1320,7 @@ def main() -> int:
             queries = count_queries(actors)
             statements = reference.count_statements()
             rates = measure(args, sides)
-            profiled = profile(args.profile, actors) if args.profile else ""
+            profiled = profile(args.profile, actors, dump=args.profile_out) if args.profile else ""
     finally:
         reference.close()
         unprepared.close()

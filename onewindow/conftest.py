@@ -101,6 +101,13 @@ def _demo_county(request):
 
         if not Region.objects.filter(code=COUNTY_CODE).exists():
             load_demo_county()
+    # rolled-back rows free their primary keys (SQLite reuses them): no version read from memory
+    # outlives its test
+    from onewindow.catalogue.selectors import forget_frozen_versions
+
+    forget_frozen_versions()
+    yield
+    forget_frozen_versions()
 
 
 @pytest.fixture

@@ -62,21 +62,110 @@ def acting_posts(user: User) -> list[ActingPost]:
         return cached
     result: list[ActingPost] = []
     if user.is_authenticated and user.kind == UserKind.STAFF and user.is_active:
-        # one query: the user's posts, each with whether its A and its B holder are away (the
-        # user's own absence is the one of the side they hold)
-        posts = (
-            Post.objects.filter(active=True)
-            .filter(Q(holder_a=user) | Q(holder_b=user))
-            .select_related("region", "department")
-            .annotate(a_absent=open_absence_q("holder_a"), b_absent=open_absence_q("holder_b"))
-        )
-        for post in posts:
-            if post.holder_a_id == user.pk and not post.a_absent:
+        for post, a_absent, b_absent in _posts_with_absences(user.pk):
+            if post.holder_a_id == user.pk and not a_absent:
                 result.append(ActingPost(post, as_backup=False))
-            elif post.holder_b_id == user.pk and post.a_absent and not post.b_absent:
+            elif post.holder_b_id == user.pk and a_absent and not b_absent:
                 result.append(ActingPost(post, as_backup=True))
     user._acting_posts = result  # type: ignore[attr-defined]  # per-request cache
     return result
+
+
+@dataclass(frozen=True)
+class _PostsQuery:
+    """The statement behind `acting_posts`, built once per database from the models' metadata:
+    every staff request runs it, and building it through the ORM each time cost more than
+    running it (see docs/performance.md, "Case lifecycles")."""
+
+    sql: str
+    parts: tuple[tuple[type[Model], list[str], int], ...]  # model, attnames, first column
+    converters: tuple[tuple[int, list, object], ...]
+
+
+_POSTS_QUERIES: dict[str, _PostsQuery] = {}
+
+
+def _posts_query(alias: str) -> _PostsQuery:
+    from django.db import connections
+
+    from onewindow.org.models import Department, Region
+
+    known = _POSTS_QUERIES.get(alias)
+    if known is not None:
+        return known
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    columns: list[str] = []
+    parts = []
+    converters = []
+    for model, table_alias in ((Post, "p"), (Region, "r"), (Department, "d")):
+        fields = model._meta.concrete_fields
+        parts.append((model, [f.attname for f in fields], len(columns)))
+        for f in fields:
+            col = f.get_col(table_alias)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                converters.append((len(columns), found, col))
+            columns.append(f"{table_alias}.{qn(f.column)}")
+    # every name below comes from the models' metadata, quoted; the user id is a parameter
+    absent = (
+        f"EXISTS (SELECT 1 FROM {qn(Absence._meta.db_table)} x WHERE x.{qn('user_id')} = "  # noqa: S608
+        f"p.{qn('{holder}_id')} AND x.{qn('ended_at')} IS NULL)"
+    )
+    sql = (
+        f"SELECT {', '.join(columns)}, {absent.format(holder='holder_a')}, "  # noqa: S608
+        f"{absent.format(holder='holder_b')} "
+        f"FROM {qn(Post._meta.db_table)} p "
+        f"INNER JOIN {qn(Region._meta.db_table)} r ON r.{qn('id')} = p.{qn('region_id')} "
+        f"LEFT OUTER JOIN {qn(Department._meta.db_table)} d ON d.{qn('id')} = "
+        f"p.{qn('department_id')} "
+        f"WHERE p.{qn('active')} AND (p.{qn('holder_a_id')} = %s OR p.{qn('holder_b_id')} = %s) "
+        f"ORDER BY r.{qn('path')} ASC, d.{qn('code')} ASC, p.{qn('role')} ASC, p.{qn('name')} ASC"
+    )
+    built = _PostsQuery(sql, tuple(parts), tuple(converters))
+    _POSTS_QUERIES[alias] = built
+    return built
+
+
+def _posts_with_absences(user_id: int) -> list[tuple[Post, bool, bool]]:
+    """The user's active posts with their region and department, each with whether its A and
+    its B holder are away: the same rows as
+
+        Post.objects.filter(active=True).filter(Q(holder_a=user) | Q(holder_b=user))
+        .select_related("region", "department")
+        .annotate(a_absent=open_absence_q("holder_a"), b_absent=open_absence_q("holder_b"))
+
+    (the test suite checks that they agree), in one prepared statement."""
+    from django.db import connections, router
+
+    alias = router.db_for_read(Post)
+    connection = connections[alias]
+    query = _posts_query(alias)
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, [user_id, user_id])
+        rows = cursor.fetchall()
+    out = []
+    (post_model, post_names, _), (region_model, region_names, r0), (dept_model, dept_names, d0) = (
+        query.parts
+    )
+    end = d0 + len(dept_names)
+    region_field = Post._meta.get_field("region")
+    department_field = Post._meta.get_field("department")
+    for raw in rows:
+        row = list(raw)
+        for pos, convs, col in query.converters:
+            value = row[pos]
+            for convert in convs:
+                value = convert(value, col, connection)
+            row[pos] = value
+        post = post_model.from_db(alias, post_names, row[:r0])
+        region_field.set_cached_value(post, region_model.from_db(alias, region_names, row[r0:d0]))
+        department = (
+            dept_model.from_db(alias, dept_names, row[d0:end]) if row[d0] is not None else None
+        )
+        department_field.set_cached_value(post, department)
+        out.append((cast(Post, post), bool(row[end]), bool(row[end + 1])))
+    return out
 
 
 def _bootstrap_admin(user: User) -> bool:
@@ -91,6 +180,24 @@ def roles_of(user: User) -> set[str]:
     if _bootstrap_admin(user):
         roles.add(Role.SYSADMIN)
     return roles
+
+
+def audit_role(actor: object | None, permission: str | None = None, *, fallback: str = "") -> str:
+    """The role an audit entry records for the actor: "system" without one (a command, a
+    sweep), "applicant" for an applicant, else the first (alphabetically, so it is stable) of the
+    roles the actor acts in now — only those carrying `permission`, when given. `fallback` (by
+    default the account's kind) when none does."""
+    if actor is None or not getattr(actor, "pk", None):
+        return "system"
+    user = cast(User, actor)
+    if user.kind == UserKind.APPLICANT:
+        return "applicant"
+    roles = roles_of(user)
+    if permission is not None:
+        from .permissions import roles_for
+
+        roles &= roles_for(permission)
+    return min(roles) if roles else (fallback or user.kind)
 
 
 def jurisdiction(user: User, *, permission: str | None = None) -> Jurisdiction:

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onewindow.accounts.choices import ApplicantKind
+from onewindow.accounts.selectors import audit_role
 from onewindow.audit.services import audit_record
 from onewindow.catalogue.notice import OfflineFetcher
 from onewindow.core.errors import InvalidTransition, NotFound
@@ -232,17 +233,6 @@ def render_document(case: Case, kind: str, *, base_url: str | None = None) -> by
 # -- storing ------------------------------------------------------------------------------------
 
 
-def _role(actor: Any) -> str:
-    if actor is None or not getattr(actor, "pk", None):
-        return "system"
-    if actor.kind == "applicant":
-        return "applicant"
-    from onewindow.accounts.selectors import roles_of
-
-    roles = sorted(roles_of(actor))
-    return roles[0] if roles else "staff"
-
-
 def _store(content: bytes, name: str, actor: Any) -> StoredFile:
     from onewindow.files.services import store_bytes
 
@@ -267,7 +257,7 @@ def licence_file(licence: Licence, *, actor: Any = None, base_url: str | None = 
         audit_record(
             action="case.licence_file",
             actor=actor if getattr(actor, "pk", None) else None,
-            role=_role(actor),
+            role=audit_role(actor),
             obj=case,
             summary=f"{case.number} 生成电子证照 {locked.number}",
             after={"licence": locked.number, "sha256": stored.sha256},
@@ -301,7 +291,7 @@ def case_document(
         audit_record(
             action="case.document",
             actor=actor if getattr(actor, "pk", None) else None,
-            role=_role(actor),
+            role=audit_role(actor),
             obj=case,
             summary=f"{case.number} 生成{LABELS[kind]}",
             after={"kind": kind, "sha256": stored.sha256},

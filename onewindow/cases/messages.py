@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from onewindow.accounts.choices import UserKind
+from onewindow.accounts.models import User
+
 from .choices import CaseStatus, Delivery
 from .models import Case
+
+
+def _recipient(case: Case) -> User | None:
+    """Whose inbox: the applicant's account. An online case was submitted by it; a walk-in case
+    was submitted by the counter's acceptor, so the applicant's own account is looked up."""
+    if case.applicant_id is None:
+        return None
+    submitter = case.submitted_by
+    if submitter is not None and submitter.kind != UserKind.STAFF:
+        return submitter
+    return User.objects.filter(applicant__id=case.applicant_id).first()
 
 
 def tell(case: Case, topic: str, subject: str, body: str) -> None:
@@ -15,7 +29,7 @@ def tell(case: Case, topic: str, subject: str, body: str) -> None:
         topic=topic,
         subject=subject,
         body=body,
-        recipient=case.submitted_by if case.applicant_id else None,
+        recipient=_recipient(case),
         phone=case.applicant_phone,
         link=reverse("cases:track") + f"?number={case.number}",
         obj=case,

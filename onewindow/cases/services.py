@@ -27,7 +27,7 @@ from onewindow.audit.services import audit_record
 from onewindow.catalogue.choices import Handling
 from onewindow.catalogue.grants import region_catalogue
 from onewindow.catalogue.models import Devolution, Item
-from onewindow.catalogue.selectors import materials_for
+from onewindow.catalogue.selectors import frozen_version, materials_for
 from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from onewindow.core.identifiers import validate_credit_code, validate_id_number, validate_phone
 from onewindow.org.models import Department, Region, RegionLevel
@@ -65,6 +65,10 @@ def _prefix(region: Region) -> str:
     return region.code[:digits]
 
 
+# a case's version and an item's published version: published, so read from memory
+_VERSION_FIELD = Case._meta.get_field("version")
+_PUBLISHED_FIELD = Item._meta.get_field("published")
+
 _NEXT_NUMBER_SQL = """
 INSERT INTO cases_casesequence (prefix, day, last) VALUES (%s, %s, 1)
 ON CONFLICT (prefix, day) DO UPDATE SET last = cases_casesequence.last + 1
@@ -93,9 +97,10 @@ def sequence_next(prefix: str, day: dt.date) -> int:
 def _lock(case: Case, expected_revision: int | None) -> Case:
     locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("version", "item", "department", "submitted_by")
+        .select_related("item", "department", "submitted_by")
         .get(pk=case.pk)
     )
+    _VERSION_FIELD.set_cached_value(locked, frozen_version(locked.version_id))
     if expected_revision is not None and locked.revision != expected_revision:
         raise InvalidTransition(
             f"办件 {locked.number} 刚刚已被他人处理（当前状态：{locked.get_status_display()}），"
@@ -305,11 +310,14 @@ class ApplicantData:
 
 def _published_item(item_code: str) -> Item:
     try:
-        return Item.objects.select_related("published", "region", "department").get(
+        item = Item.objects.select_related("region", "department").get(
             code=item_code, published__isnull=False
         )
     except Item.DoesNotExist:
         raise NotFound(f"没有编码为 {item_code} 的已发布事项。", field="item") from None
+    assert item.published_id is not None
+    _PUBLISHED_FIELD.set_cached_value(item, frozen_version(item.published_id))
+    return item
 
 
 def _case_region(item: Item, region_code: str | None) -> Region:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from .choices import FROZEN_STATUSES
 from .models import Bundle, Item, ItemVersion, Material, Situation, SituationOption
 
 
@@ -70,41 +71,76 @@ class Selection:
     unanswered: list[Situation]
 
 
-def materials_for(version: ItemVersion, answers: dict[str, str]) -> Selection:
-    """Base materials, plus what the chosen options add, minus what they remove. Unknown
-    questions or options are ignored (they come from a URL). At most four small queries, however
-    many questions the item asks (it runs on every submission)."""
+_FROZEN_MAX = 1024  # versions (and their questions) kept in memory per process
+
+
+@dataclass(frozen=True)
+class _Situations:
+    """What `materials_for` needs of a version: its materials and questions, each question's
+    options by key, and what each option adds and removes."""
+
+    materials: list[Material]
+    situations: list[Situation]
+    options: dict[int, dict[str, int]]  # situation id → option key → option id
+    effects: dict[int, tuple[frozenset[int], frozenset[int]]]  # option id → (adds, removes)
+
+
+_situations: dict[int, _Situations] = {}
+
+
+def _version_situations(version: ItemVersion) -> _Situations:
+    """Read in three small queries, however many questions the item asks; kept in memory for a
+    published version (frozen with its children), so a submission reads none."""
+    known = _situations.get(version.pk)
+    if known is not None:
+        return known
     materials = list(version.materials.all())
     situations = list(version.situations.all())
     options: dict[int, dict[str, int]] = {}
+    adds: dict[int, set[int]] = {}
+    removes: dict[int, set[int]] = {}
     if situations:
-        for pk, situation_id, key in SituationOption.objects.filter(
+        for pk, situation_id, key, add, remove in SituationOption.objects.filter(
             situation__version=version
-        ).values_list("pk", "situation_id", "key"):
+        ).values_list("pk", "situation_id", "key", "adds", "removes"):
             options.setdefault(situation_id, {})[key] = pk
+            if add is not None:
+                adds.setdefault(pk, set()).add(add)
+            if remove is not None:
+                removes.setdefault(pk, set()).add(remove)
+    effects = {
+        pk: (frozenset(adds.get(pk, ())), frozenset(removes.get(pk, ())))
+        for pk in set(adds) | set(removes)
+    }
+    found = _Situations(materials, situations, options, effects)
+    if version.status in FROZEN_STATUSES:
+        if len(_situations) >= _FROZEN_MAX:
+            _situations.clear()
+        _situations[version.pk] = found
+    return found
+
+
+def materials_for(version: ItemVersion, answers: dict[str, str]) -> Selection:
+    """Base materials, plus what the chosen options add, minus what they remove. Unknown
+    questions or options are ignored (they come from a URL). It runs on every submission: a
+    published version's questions come from memory, a draft's from three small queries."""
+    parts = _version_situations(version)
     chosen: dict[str, str] = {}
-    chosen_ids: list[int] = []
     unanswered: list[Situation] = []
-    for situation in situations:
+    added: set[int] = set()
+    removed: set[int] = set()
+    for situation in parts.situations:
         answer = answers.get(situation.key)
-        option_id = options.get(situation.pk, {}).get(answer) if answer is not None else None
+        option_id = parts.options.get(situation.pk, {}).get(answer) if answer is not None else None
         if option_id is None:
             unanswered.append(situation)
             continue
         chosen[situation.key] = str(answer)
-        chosen_ids.append(option_id)
-    added: set[int] = set()
-    removed: set[int] = set()
-    if chosen_ids:  # what the chosen options add and remove, in one query
-        for add, remove in SituationOption.objects.filter(pk__in=chosen_ids).values_list(
-            "adds", "removes"
-        ):
-            if add is not None:
-                added.add(add)
-            if remove is not None:
-                removed.add(remove)
+        add, remove = parts.effects.get(option_id, (frozenset(), frozenset()))
+        added |= add
+        removed |= remove
     selected = [
-        m for m in materials if (not m.situational or m.pk in added) and m.pk not in removed
+        m for m in parts.materials if (not m.situational or m.pk in added) and m.pk not in removed
     ]
     return Selection(selected, chosen, unanswered)
 
@@ -212,3 +248,35 @@ def _material_text(m: dict[str, Any]) -> str:
     if m.get("deficiency_ok"):
         flags += "，可容缺"
     return f"{m['name']}（{flags}）"
+
+
+# -- published versions, from memory --------------------------------------------------------------
+
+_frozen: dict[int, ItemVersion] = {}
+
+
+def frozen_version(pk: int) -> ItemVersion:
+    """A version by primary key, from a per-process cache once it is published: the content of a
+    published version never changes (its model refuses the save), and every case step reads it.
+    The instance is shared: read it, never change it. Its `status` may lag behind a supersession
+    made in another process, so callers that decide on the status read the row instead.
+    A draft or reviewed version is read from the database each time."""
+    version = _frozen.get(pk)
+    if version is not None:
+        return version
+    version = ItemVersion.objects.get(pk=pk)
+    if version.status in FROZEN_STATUSES:
+        if len(_frozen) >= _FROZEN_MAX:
+            _frozen.clear()
+        _frozen[pk] = version
+    return version
+
+
+def forget_frozen_versions(pk: int | None = None) -> None:
+    """Drop one cached version (after its row is saved) or all of them (tests, migrations)."""
+    if pk is None:
+        _frozen.clear()
+        _situations.clear()
+    else:
+        _frozen.pop(pk, None)
+        _situations.pop(pk, None)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onewindow.accounts.permissions import admin_role
+from onewindow.accounts.selectors import audit_role
 from onewindow.audit.services import audit_record
 from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed
 from onewindow.org.models import Department, Region
@@ -265,7 +266,7 @@ def item_draft_from_data(*, data: dict[str, Any], region: Region, actor: Any) ->
         audit_record(
             action="catalogue.version.draft",
             actor=actor,
-            role=_role(actor, "catalogue.edit"),
+            role=audit_role(actor, "catalogue.edit", fallback=admin_role(actor)),
             obj=version,
             summary=f"{data['name']} 第 {number} 版草稿",
             after={"item": item.code, "number": number},
@@ -289,7 +290,7 @@ def version_review(*, version: ItemVersion, actor: Any) -> ItemVersion:
         audit_record(
             action="catalogue.version.review",
             actor=actor,
-            role=_role(actor, "catalogue.publish"),
+            role=audit_role(actor, "catalogue.publish", fallback=admin_role(actor)),
             obj=version,
             summary=f"审核通过：{version}",
         )
@@ -322,7 +323,7 @@ def version_publish(*, version: ItemVersion, actor: Any) -> ItemVersion:
         audit_record(
             action="catalogue.version.publish",
             actor=actor,
-            role=_role(actor, "catalogue.publish"),
+            role=audit_role(actor, "catalogue.publish", fallback=admin_role(actor)),
             obj=version,
             summary=f"发布：{version.name} 第 {version.number} 版",
             before={"published": previous.number if previous else None},
@@ -450,17 +451,6 @@ def bulk_import() -> Iterator[None]:
         yield
     finally:
         _separation_waived.reset(token)
-
-
-def _role(actor: Any, permission: str) -> str:
-    """The role the actor acts in for `permission` (what the audit row records)."""
-    if actor is None:
-        return admin_role(actor)
-    from onewindow.accounts.permissions import roles_for
-    from onewindow.accounts.selectors import roles_of
-
-    roles = sorted(roles_of(actor) & roles_for(permission))
-    return roles[0] if roles else admin_role(actor)
 
 
 def _check_edit(actor: Any, item: Item) -> None:
@@ -596,7 +586,7 @@ def version_update(*, version: ItemVersion, data: dict[str, Any], actor: Any) ->
         audit_record(
             action="catalogue.version.update",
             actor=actor,
-            role=_role(actor, "catalogue.edit"),
+            role=audit_role(actor, "catalogue.edit", fallback=admin_role(actor)),
             obj=version,
             summary=f"修改草稿：{version.name} 第 {version.number} 版"
             + (f"（{'、'.join(dict.fromkeys(changed))}）" if changed else "（无变化）"),
@@ -616,7 +606,7 @@ def version_discard(*, version: ItemVersion, actor: Any) -> Item | None:
         audit_record(
             action="catalogue.version.discard",
             actor=actor,
-            role=_role(actor, "catalogue.edit"),
+            role=audit_role(actor, "catalogue.edit", fallback=admin_role(actor)),
             obj=version,
             summary=f"放弃修订稿：{version.name} 第 {version.number} 版",
             before={"item": item.code, "number": version.number, "status": version.status},
@@ -658,7 +648,7 @@ def material_attach(
         audit_record(
             action="catalogue.material.file",
             actor=actor,
-            role=_role(actor, "catalogue.edit"),
+            role=audit_role(actor, "catalogue.edit", fallback=admin_role(actor)),
             obj=version,
             summary=f"{version.name} 第 {version.number} 版：材料“{material.name}”"
             + (f"上传{label}" if stored is not None else f"删除{label}"),

@@ -174,7 +174,8 @@ class Rating(models.Model):
 
 class Rectification(models.Model):
     """差评整改: the fix-and-reply task a bad review opens, with its 15-working-day clock.
-    assigned → investigated → answered (to the applicant) → revisited → closed."""
+    assigned → investigated → answered (to the applicant) → revisited → closed; an unsatisfied
+    revisit may send it back to assigned (the clock runs on)."""
 
     rating = models.OneToOneField(
         Rating, verbose_name="差评", on_delete=models.PROTECT, related_name="rectification"
@@ -226,6 +227,9 @@ class Rectification(models.Model):
     revisited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # earlier rounds, when an unsatisfied revisit sent the task back (退回重新整改): each a dict
+    # of the round's finding, answer, revisit and the reason it was sent back, with names and times
+    rounds = models.JSONField("历次整改", default=list, blank=True)
     closing_note = models.TextField("办结意见", blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)

@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from onewindow.accounts.choices import Role, UserKind
 from onewindow.accounts.models import Post, User
-from onewindow.accounts.selectors import acting_holder, acting_posts, has_permission, jurisdiction
+from onewindow.accounts.selectors import (
+    acting_holder,
+    acting_posts,
+    audit_role,
+    has_permission,
+    jurisdiction,
+)
 from onewindow.audit.services import audit_record
 from onewindow.cases import clock
 from onewindow.cases.models import Case
@@ -324,7 +330,7 @@ def card_enter(
         raise NotAllowed("您的岗位不能录入评价卡。")
     level_, stage_ = _level(level), _stage(stage)
     reasons_, comment_ = _reasons(reasons), _comment(comment)
-    role = _role_for(actor, "evaluation.enter_card")
+    role = audit_role(actor, "evaluation.enter_card")
     reach = jurisdiction(actor, permission="evaluation.enter_card")
     number = (case_number or "").strip()
     with transaction.atomic():
@@ -405,13 +411,6 @@ def rating_invite(case: Case) -> None:
 # -- the counter's tablet ------------------------------------------------------------------------
 
 
-def _role_for(actor: User, permission: str) -> str:
-    from onewindow.accounts.permissions import roles_for
-
-    allowed = roles_for(permission)
-    return next((ap.role for ap in acting_posts(actor) if ap.role in allowed), "")
-
-
 def counter_session_start(*, actor: User, window: Window) -> CounterSession:
     """The staff member signs the tablet into their window (one of their acting posts' windows);
     a session they left open elsewhere is ended."""
@@ -431,7 +430,7 @@ def counter_session_start(*, actor: User, window: Window) -> CounterSession:
         audit_record(
             action="evaluation.counter.start",
             actor=actor,
-            role=_role_for(actor, "evaluation.counter"),
+            role=audit_role(actor, "evaluation.counter"),
             obj=session,
             summary=f"评价器签到 {window.name}",
             after={"window": window.pk, "ended_sessions": ended},
@@ -450,7 +449,7 @@ def counter_session_end(*, actor: User, session: CounterSession) -> CounterSessi
             audit_record(
                 action="evaluation.counter.end",
                 actor=actor,
-                role=_role_for(actor, "evaluation.counter"),
+                role=audit_role(actor, "evaluation.counter"),
                 obj=session,
                 summary=f"评价器签退 {session.window}",
             )
@@ -539,6 +538,12 @@ TRANSITIONS: dict[str, tuple[str, str, str, str]] = {
         RectificationStatus.CLOSED,
         "办结",
     ),
+    "rework": (
+        "rectification.review",
+        RectificationStatus.REVISITED,
+        RectificationStatus.ASSIGNED,
+        "退回重新整改",
+    ),
 }
 
 
@@ -546,6 +551,8 @@ def may_take(actor: User, task: Rectification, operation: str) -> bool:
     """Whether the actor's role and jurisdiction allow `operation` on the task now."""
     permission, source, _target, _label = TRANSITIONS[operation]
     if task.status != source:
+        return False
+    if operation == "rework" and task.revisit_satisfied is not False:
         return False
     reach = jurisdiction(actor, permission=permission)
     if permission == "rectification.handle":
@@ -573,11 +580,13 @@ def _transition(
             f"（{label}须在“{RectificationStatus(source).label}”之后）。",
             code="conflict",
         )
+    if operation == "rework" and task.revisit_satisfied is not False:
+        raise InvalidTransition("回访时申请人表示满意的整改任务不能退回重新整改。", code="conflict")
     if not may_take(actor, task, operation):
         who = "责任部门负责人" if permission == "rectification.handle" else "中心监察员"
         raise NotAllowed(f"“{label}”由{who}办理，您的岗位不能办理该整改任务。")
     task.status = target
-    return task, _role_for(actor, permission)
+    return task, audit_role(actor, permission)
 
 
 def _finish_transition(
@@ -687,9 +696,86 @@ def rectification_close(
     return task
 
 
+def rectification_rework(
+    *, task: Rectification, actor: User, reason: str, expected_revision: int | None = None
+) -> Rectification:
+    """The supervisor sends a task whose revisit found the applicant unsatisfied back to the
+    department (退回重新整改): the round is kept in `rounds`, the task is assigned again, and its
+    clock runs on from the original due date (a second round is no reason for more time)."""
+    text = _text(reason, field="rework_reason", what="退回理由")
+    with transaction.atomic():
+        task, role = _transition(
+            task=task, actor=actor, operation="rework", expected_revision=expected_revision
+        )
+        done = {
+            "finding": task.finding,
+            "investigated_at": _stamp(task.investigated_at),
+            "investigated_by": _name(task.investigated_by),
+            "answer": task.answer,
+            "answered_at": _stamp(task.answered_at),
+            "answered_by": _name(task.answered_by),
+            "revisit_note": task.revisit_note,
+            "revisited_at": _stamp(task.revisited_at),
+            "revisited_by": _name(task.revisited_by),
+            "reason": text,
+            "returned_at": _stamp(clock.now()),
+            "returned_by": actor.name,
+        }
+        task.rounds = [*task.rounds, done]
+        task.finding = task.answer = task.revisit_note = ""
+        task.investigated_at = task.answered_at = task.revisited_at = None
+        task.investigated_by = task.answered_by = task.revisited_by = None
+        task.revisit_satisfied = None
+        _finish_transition(
+            task,
+            actor,
+            role,
+            "rework",
+            [
+                "rounds",
+                "finding",
+                "investigated_at",
+                "investigated_by",
+                "answer",
+                "answered_at",
+                "answered_by",
+                "revisit_note",
+                "revisit_satisfied",
+                "revisited_at",
+                "revisited_by",
+            ],
+            round=len(task.rounds) + 1,
+            reason=text,
+        )
+        from onewindow.notifications.services import notify
+
+        for head in _heads(task.department):
+            notify(
+                topic="evaluation.rework",
+                subject=f"差评整改退回重新整改（第 {len(task.rounds) + 1} 轮）",
+                body=f"回访申请人不满意，整改任务 {task.pk} 退回重新整改：{text}"
+                f"（整改期限 {task.due or '待定'}）。",
+                recipient=head,
+                link=reverse("evaluation:rectification", args=[task.pk]),
+                obj=task,
+                channels=["inbox"],
+            )
+    return task
+
+
+def _stamp(value: Any) -> str:
+    """A moment as the pages show it, in the centre's time zone."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _name(user: User | None) -> str:
+    return user.name if user is not None else ""
+
+
 OPERATIONS = {
     "investigate": rectification_investigate,
     "answer": rectification_answer,
     "revisit": rectification_revisit,
     "close": rectification_close,
+    "rework": rectification_rework,
 }

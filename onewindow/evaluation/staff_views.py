@@ -151,6 +151,13 @@ def rectification_do(request: HttpRequest, pk: int, operation: str) -> HttpRespo
                 satisfied={"yes": True, "no": False}.get(choice),
                 expected_revision=expected,
             )
+        elif operation == "rework":
+            services.rectification_rework(
+                task=task,
+                actor=user,
+                reason=data.get("rework_reason", ""),
+                expected_revision=expected,
+            )
         else:
             services.rectification_close(
                 task=task,

@@ -10,14 +10,15 @@ import hashlib
 import uuid
 import zipfile
 from collections.abc import Iterable
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 
-from onewindow.audit.services import audit_records
+from onewindow.accounts.selectors import audit_role
+from onewindow.audit.services import audit_record, audit_records
 from onewindow.core.errors import InvalidInput
 
 from .models import FileKind, StoredFile
@@ -143,15 +144,6 @@ def detect_kind(stream: IO[bytes], *, extension: str = "") -> str | None:
     return None
 
 
-def _actor_role(actor: Any) -> str:
-    if actor is None:
-        return "system"
-    from onewindow.accounts.selectors import roles_of
-
-    roles = sorted(roles_of(actor))
-    return roles[0] if roles else getattr(actor, "kind", "")
-
-
 def store_upload(
     *,
     upload: Any,
@@ -188,7 +180,7 @@ def store_uploads(
     ]
     if not checked:
         return []
-    role = _actor_role(actor)
+    role = audit_role(actor)
     with transaction.atomic(savepoint=False):
         stored = []
         for upload, _field, kind, size, sha256, original in checked:
@@ -272,3 +264,27 @@ def store_bytes(
 
     upload = SimpleUploadedFile(name, content)
     return store_upload(upload=upload, field="file", actor=actor, allowed=allowed, label=name)
+
+
+def delete_orphans(*, paths: Iterable[Path], actor: Any = None) -> int:
+    """Delete files that `selectors.orphan_files` found (no row names them), with one audit
+    entry listing them. Returns how many were deleted."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    deleted: list[str] = []
+    for path in paths:
+        resolved = Path(path).resolve()
+        if root not in resolved.parents:  # never outside the storage
+            raise InvalidInput(f"{path} 不在文件存储目录 {root} 之内。", field="path")
+        if StoredFile.objects.filter(file=resolved.relative_to(root).as_posix()).exists():
+            continue  # a row appeared since the listing: not an orphan after all
+        resolved.unlink(missing_ok=True)
+        deleted.append(resolved.relative_to(root).as_posix())
+    if deleted:
+        audit_record(
+            action="files.orphans.delete",
+            actor=actor,
+            role="system",
+            summary=f"清理无记录的孤立文件 {len(deleted)} 个",
+            after={"files": deleted[:1000], "count": len(deleted)},
+        )
+    return len(deleted)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from onewindow.accounts.models import User
+from onewindow.accounts.selectors import audit_role
 from onewindow.audit.services import audit_record
 from onewindow.calendar.selectors import build_calendar, calendar_stamp
 from onewindow.cases import clock
@@ -102,7 +103,7 @@ def export_record(*, actor: User, table: Table, what: str = "") -> None:
         audit_record(
             action="stats.export",
             actor=actor,
-            role=_role(actor),
+            role=audit_role(actor),
             object_type="stats.table",
             summary=f"导出统计表：{table.scope.label}，{what}，{table.period.label}",
             after={
@@ -112,15 +113,6 @@ def export_record(*, actor: User, table: Table, what: str = "") -> None:
                 "rows": len(table.rows),
             },
         )
-
-
-def _role(actor: User | None) -> str:
-    if actor is None:
-        return "system"
-    from onewindow.accounts.selectors import roles_of
-
-    roles = sorted(roles_of(actor))
-    return roles[0] if roles else "staff"
 
 
 def report_scope_of(actor: User) -> tuple[Region, Department | None]:
@@ -178,7 +170,7 @@ def weights_set(
         audit_record(
             action="stats.weights",
             actor=actor,
-            role=_role(actor),
+            role=audit_role(actor),
             obj=weights,
             summary=f"设置考核权重：{weights}",
             after=values,
@@ -382,7 +374,7 @@ def report_generate(
         audit_record(
             action="stats.report",
             actor=actor,
-            role=_role(actor),
+            role=audit_role(actor),
             obj=report,
             summary=f"生成{report.title}（第 {report.revision} 次）",
             after={"pdf": pdf_file.sha256, "xlsx": xlsx_file.sha256, "revision": report.revision},

@@ -230,3 +230,46 @@ def test_createsuperuser_makes_a_bootstrap_system_administrator(monkeypatch) -> 
     client = login_client("root_admin")  # passes TOTP enrolment
     assert client.get("/sysadmin/").status_code == 200
     assert client.get("/workbench/windows/").status_code == 200  # the whole county
+
+
+def test_acting_posts_statement_agrees_with_the_orm_for_every_staff_member() -> None:
+    """`acting_posts` runs one prepared statement built from the models' metadata; it must return
+    what the ORM query it replaces returns: the same posts in the same order, with the same
+    region and department rows and absence flags, with someone away."""
+    from django.db.models import Q
+
+    from onewindow.accounts.models import Post, User
+    from onewindow.accounts.selectors import _posts_with_absences, open_absence_q
+
+    services.absence_start(actor=fresh("ga_fzr"), user=fresh("ga_sp1"), reason="病假")
+    staff = list(User.objects.filter(kind="staff"))
+    assert len(staff) > 20
+    compared = 0
+    for user in staff:
+        orm = list(
+            Post.objects.filter(active=True)
+            .filter(Q(holder_a=user) | Q(holder_b=user))
+            .select_related("region", "department")
+            .annotate(a_absent=open_absence_q("holder_a"), b_absent=open_absence_q("holder_b"))
+        )
+        raw = _posts_with_absences(user.pk)
+        assert [(p.pk, p.a_absent, p.b_absent) for p in orm] == [(p.pk, a, b) for p, a, b in raw], (
+            user.username
+        )
+        for expected, (got, _a, _b) in zip(orm, raw, strict=True):
+            for field in Post._meta.concrete_fields:
+                assert getattr(got, field.attname) == getattr(expected, field.attname)
+            assert got.region.__dict__.keys() >= {"path", "name", "level"}
+            assert [getattr(got.region, f.attname) for f in got.region._meta.concrete_fields] == [
+                getattr(expected.region, f.attname) for f in expected.region._meta.concrete_fields
+            ]
+            if expected.department is None:
+                assert got.department is None
+            else:
+                assert got.department is not None
+                assert got.department.pk == expected.department.pk
+                assert got.department.name == expected.department.name
+            assert not got._state.adding and got._state.db == expected._state.db
+            compared += 1
+    assert compared > 20
+    assert any(a for _u in staff for _p, a, _b in _posts_with_absences(_u.pk))

@@ -235,6 +235,13 @@ def test_immediate_item_is_accepted_and_finished_in_one_step(days) -> None:  # t
     case = services.case_accept(case=case, actor=user("zc01"))
     assert case.status == CaseStatus.APPROVED and case.immediate
     assert case.completed_on == case.accepted_on
+    # a walk-in case was submitted by the acceptor: the applicant is told by SMS at the phone
+    # declared, and nothing lands in a staff member's inbox
+    from onewindow.notifications.models import Message
+
+    told = Message.objects.filter(object_id=str(case.pk))
+    assert {m.phone for m in told if m.channel == "sms"} == {"13900000013"}
+    assert not told.filter(recipient__kind="staff").exists()
 
 
 def test_joint_approval_fans_out_and_the_lead_decides(days) -> None:  # type: ignore[no-untyped-def]

@@ -114,12 +114,28 @@ def test_rectification_pages_walk_the_task_and_show_errors(as_user, days: Days) 
     sup = as_user("jiancha")
     assert sup.post(url + "do/answer/", {"answer": "x"}).status_code == 403
     assert head.post(url + "do/answer/", {"answer": "已整改"}).status_code == 302
+    # unsatisfied: sent back for a second round, which the page shows
+    assert (
+        sup.post(
+            url + "do/revisit/", {"revisit_note": "仍不满意", "revisit_satisfied": "no"}
+        ).status_code
+        == 302
+    )
+    assert "退回理由（必填）" in sup.get(url).content.decode()
+    blank = sup.post(url + "do/rework/", {"rework_reason": ""})
+    assert blank.status_code == 422 and "请填写退回理由" in blank.content.decode()
+    assert sup.post(url + "do/rework/", {"rework_reason": "告知单仍不全"}).status_code == 302
+    page = head.get(url).content.decode()
+    assert "第 1 轮" in page and "告知单仍不全" in page and "调查核实情况（必填）" in page
+    assert head.post(url + "do/investigate/", {"finding": "再查"}).status_code == 302
+    assert head.post(url + "do/answer/", {"answer": "补全告知单"}).status_code == 302
     assert (
         sup.post(
             url + "do/revisit/", {"revisit_note": "满意", "revisit_satisfied": "yes"}
         ).status_code
         == 302
     )
+    assert "退回理由（必填）" not in sup.get(url).content.decode()
     assert sup.post(url + "do/close/", {"closing_note": "办结"}).status_code == 302
     task.refresh_from_db()
     assert task.status == "closed"

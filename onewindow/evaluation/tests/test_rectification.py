@@ -141,3 +141,52 @@ def test_the_clock_warns_near_the_deadline(days: Days) -> None:
     assert selectors.rectification_state(task) == TimeState.WARNING
     days.working(3)
     assert selectors.rectification_state(task) == TimeState.OVERDUE
+
+
+def test_an_unsatisfied_revisit_sends_the_task_back_for_a_second_round(days: Days) -> None:
+    task = bad_review()
+    due = task.due
+    head, centre = user("ga_fzr"), user("jiancha")
+    task = services.rectification_investigate(task=task, actor=head, finding="第一轮核实")
+    task = services.rectification_answer(task=task, actor=head, answer="第一轮答复")
+    # satisfied revisits cannot be sent back; nor can a task before its revisit
+    with pytest.raises(InvalidTransition, match="不能退回重新整改"):
+        services.rectification_rework(task=task, actor=centre, reason="x")
+    task = services.rectification_revisit(
+        task=task, actor=centre, note="申请人仍不满意：材料清单还是不全", satisfied=False
+    )
+    assert services.may_take(centre, task, "rework") and services.may_take(centre, task, "close")
+    assert not services.may_take(head, task, "rework")
+    with pytest.raises(NotAllowed):
+        services.rectification_rework(task=task, actor=head, reason="x")
+    with pytest.raises(InvalidInput) as caught:
+        services.rectification_rework(task=task, actor=centre, reason="  ")
+    assert caught.value.field == "rework_reason"
+    seen = task.revision
+    days.working(2)
+    task = services.rectification_rework(
+        task=task, actor=centre, reason="请重新核对告知单", expected_revision=seen
+    )
+    # the round is kept, the task is assigned again, the clock runs on from the same due date
+    assert task.status == RectificationStatus.ASSIGNED and task.is_open and task.due == due
+    assert task.finding == task.answer == task.revisit_note == ""
+    assert task.revisit_satisfied is None and task.investigated_at is None
+    [first] = task.rounds
+    assert first["finding"] == "第一轮核实" and first["answer"] == "第一轮答复"
+    assert first["reason"] == "请重新核对告知单" and first["returned_by"] == centre.name
+    assert first["investigated_by"] == head.name
+    told = Message.objects.filter(topic="evaluation.rework", object_id=str(task.pk))
+    assert [m.recipient for m in told] == [head]
+    # a stale page loses; a satisfied second round closes
+    with pytest.raises(InvalidTransition, match="刚刚已被他人处理"):
+        services.rectification_rework(task=task, actor=centre, reason="x", expected_revision=seen)
+    task = services.rectification_investigate(task=task, actor=head, finding="第二轮核实")
+    task = services.rectification_answer(task=task, actor=head, answer="第二轮答复")
+    task = services.rectification_revisit(task=task, actor=centre, note="满意", satisfied=True)
+    assert not services.may_take(centre, task, "rework")
+    with pytest.raises(InvalidTransition, match="满意的整改任务不能退回"):
+        services.rectification_rework(task=task, actor=centre, reason="x")
+    task = services.rectification_close(task=task, actor=centre, note="办结")
+    assert task.status == RectificationStatus.CLOSED and len(task.rounds) == 1
+    rework = AuditEntry.objects.get(action="evaluation.rectification.rework")
+    assert rework.role == "supervisor" and str(rework.object_id) == str(task.pk)

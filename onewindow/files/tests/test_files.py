@@ -195,3 +195,62 @@ def test_file_response_headers(clerk):
     assert "filename*=utf-8''%E7%94%B3%E8%AF%B7%E8%A1%A8" in disposition
     inline = file_response(stored, as_attachment=False)
     assert inline["Content-Disposition"].startswith("inline;")
+
+
+def test_orphans_left_by_a_rolled_back_upload_are_found_and_deleted(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file is written before its transaction commits; a rollback leaves it without a row.
+    `onewindow files orphans` finds such files once they are old enough and deletes them on
+    record; files with rows, and young ones, stay."""
+    import os
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    kept = store_upload(upload=SimpleUploadedFile("kept.pdf", minimal_pdf()), field="f", actor=None)
+    try:
+        with transaction.atomic():
+            lost = store_upload(
+                upload=SimpleUploadedFile("lost.pdf", minimal_pdf()), field="f", actor=None
+            )
+            raise RuntimeError("the application is refused after the upload")
+    except RuntimeError:
+        pass
+    lost_path = tmp_path / lost.file.name
+    assert lost_path.exists() and not StoredFile.objects.filter(pk=lost.pk).exists()
+
+    out = StringIO()
+    call_command("files", "orphans", stdout=out, stderr=StringIO())
+    assert "找到 0 个孤立文件" in out.getvalue()  # too young: its transaction may be running
+    old = time.time() - 2 * 24 * 3600
+    os.utime(lost_path, (old, old))
+    os.utime(tmp_path / kept.file.name, (old, old))
+    out = StringIO()
+    call_command("files", "orphans", stdout=out, stderr=StringIO())
+    assert str(lost_path) in out.getvalue() and "找到 1 个孤立文件" in out.getvalue()
+    assert lost_path.exists()  # listing deletes nothing
+    out = StringIO()
+    call_command("files", "orphans", "--delete", stdout=out, stderr=StringIO())
+    assert "已删除 1 个孤立文件" in out.getvalue()
+    assert not lost_path.exists() and (tmp_path / kept.file.name).exists()
+    entry = AuditEntry.objects.get(action="files.orphans.delete")
+    assert entry.changes["after"] == {"files": [lost.file.name], "count": 1}
+    # and a row whose file is gone is reported
+    (tmp_path / kept.file.name).unlink()
+    out = StringIO()
+    with pytest.raises(Exception, match="存储中缺少文件"):
+        call_command("files", "missing", stdout=out)
+    assert kept.file.name in out.getvalue()
+
+
+def test_deleting_orphans_refuses_paths_outside_the_storage(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from onewindow.files.services import delete_orphans
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("x")
+    with pytest.raises(InvalidInput, match="不在文件存储目录"):
+        delete_orphans(paths=[outside])
+    assert outside.exists()
