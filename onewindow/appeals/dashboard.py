@@ -61,7 +61,7 @@ from onewindow.cases import clock
 from onewindow.core.errors import DomainError, InvalidInput
 from onewindow.org.models import Department, Region
 from onewindow.stats import charts
-from onewindow.stats.charts import BLUE, LINE, MUTED, RED, _nice_max, _svg
+from onewindow.stats.charts import BLUE, LINE, MUTED, RED, nice_max, svg
 from onewindow.stats.choices import PeriodKind
 from onewindow.stats.excel import write_sheet
 from onewindow.stats.periods import Period, parse_period
@@ -70,6 +70,7 @@ from onewindow.stats.selectors import SEGMENT, Row, Scope, narrow, region_choice
 from .choices import DispatchState, Kind, Rating, Status
 from .models import Appeal, Category, Dispatch, Escalation
 from .publication import anonymise
+from . import services
 from .services import unit_name
 
 jieba.setLogLevel(logging.WARNING)
@@ -614,7 +615,7 @@ def trend_chart(points: Sequence[DayPoint], *, title: str) -> SafeString:
     width, height = 760, 280
     left, right, top, bottom = 44, 16, 36, 48
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_max(max([p.filed for p in points] + [p.replied for p in points] + [1]))
+    peak = nice_max(max([p.filed for p in points] + [p.replied for p in points] + [1]))
     n = max(len(points), 1)
     step = plot_w / max(n - 1, 1)
     every = max(math.ceil(n / 12), 1)
@@ -658,7 +659,7 @@ def trend_chart(points: Sequence[DayPoint], *, title: str) -> SafeString:
             f'stroke-width="3"/><text x="{lx + 30}" y="20">{label}</text>'
         )
     desc = "；".join(f"{p.day:%m月%d日} 受理{p.filed}件、答复{p.replied}件" for p in points)
-    return _svg(width, height, title, desc or "本期没有数据", body)
+    return svg(width, height, title, desc or "本期没有数据", body)
 
 
 def word_chart(words: Sequence[tuple[str, int]], *, title: str) -> SafeString:
@@ -679,7 +680,7 @@ def word_chart(words: Sequence[tuple[str, int]], *, title: str) -> SafeString:
     if not words:
         body.append(f'<text x="{label_w}" y="{top + 15}" fill="{MUTED}">本周没有诉求</text>')
     desc = "；".join(f"{w} {c}件" for w, c in words)
-    return _svg(width, height, title, desc or "本周没有诉求", body)
+    return svg(width, height, title, desc or "本周没有诉求", body)
 
 
 # -- Excel -----------------------------------------------------------------------------------
@@ -881,7 +882,15 @@ def export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('appeals:dashboard')}?{urlencode(params)}")
     what = TABLES[only] if only else "全部表格"
     name = f"民情直通车-{what}-{board.period.start}至{board.period.end}.xlsx"
-    response = HttpResponse(workbook(board, only), content_type=XLSX)
+    content = workbook(board, only)
+    services.dashboard_export_record(
+        actor=request_actor(request),
+        what=what,
+        scope_label=board.scope.label,
+        start=board.period.start,
+        end=board.period.end,
+    )
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     return response

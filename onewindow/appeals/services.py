@@ -1111,3 +1111,24 @@ def _sweep_one(dispatch_pk: int, day: dt.date) -> int:
         if count:
             appeal.save()
         return count
+
+
+# ---------------------------------------------------------------- the dashboard's exports
+
+
+def dashboard_export_record(
+    *, actor: User, what: str, scope_label: str, start: dt.date, end: dt.date
+) -> None:
+    """An Excel export of the command centre's figures is a disclosure: on record, who took
+    which tables of which scope and period (as the statistics' exports are)."""
+    from onewindow.accounts.selectors import audit_role
+
+    with transaction.atomic():
+        audit_record(
+            action="appeals.dashboard.export",
+            actor=actor,
+            role=audit_role(actor, "appeal.dispatch"),
+            object_type="appeals.dashboard",
+            summary=f"导出民情直通车统计：{scope_label}，{what}，{start} 至 {end}",
+            after={"tables": what, "start": start.isoformat(), "end": end.isoformat()},
+        )

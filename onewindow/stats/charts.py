@@ -40,7 +40,7 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> SafeString:
+def svg(width: int, height: int, title: str, desc: str, body: list[str]) -> SafeString:
     n = next(_ids)
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -51,7 +51,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Saf
     return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308 - every text is escaped
 
 
-def _nice_max(value: int) -> int:
+def nice_max(value: int) -> int:
     if value <= 5:
         return 5
     step = 10 ** (len(str(value)) - 1)
@@ -66,7 +66,7 @@ def trend_chart(points: Sequence[MonthPoint], *, title: str = "月度办件趋�
     width, height = 760, 300
     left, right, top, bottom = 48, 16, 36, 64
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_max(max([p.received for p in points] + [p.completed for p in points] + [1]))
+    peak = nice_max(max([p.received for p in points] + [p.completed for p in points] + [1]))
     n = max(len(points), 1)
     step = plot_w / max(n - 1, 1)
 
@@ -121,7 +121,7 @@ def trend_chart(points: Sequence[MonthPoint], *, title: str = "月度办件趋�
         for p in points
     )
     span = f"{first.label}至{last.label}" if first and last else ""
-    return _svg(width, height, f"{title}（{span}）", desc, body)
+    return svg(width, height, f"{title}（{span}）", desc, body)
 
 
 def bar_chart(
@@ -150,7 +150,7 @@ def bar_chart(
     desc = "；".join(
         f"{r.label} {getattr(r, value)}件，按时办结率{percent(r.on_time_rate)}" for r in shown
     )
-    return _svg(width, height, title, desc or "本期没有办结件", body)
+    return svg(width, height, title, desc or "本期没有办结件", body)
 
 
 def band_of(rate: float | None) -> tuple[str, str, str]:
@@ -213,4 +213,4 @@ def region_grid(
         f"办结{row.completed if row else 0}件"
         for _code, name, row in tiles
     )
-    return _svg(width, height, title, desc or "没有下级区划", body)
+    return svg(width, height, title, desc or "没有下级区划", body)

@@ -420,6 +420,12 @@ def test_excel_export_holds_every_table(as_user: Any) -> None:
     assert len(trend) == 20 and sum(r[1] for r in trend) == 10
     one = client_at(centre, "/workbench/appeals/dashboard/export.xlsx", table="hot")
     assert load_workbook(io.BytesIO(one.content)).sheetnames == ["本周热点"]
+    # every export is on record: who took which tables
+    from onewindow.audit.models import AuditEntry
+
+    taken = list(AuditEntry.objects.filter(action="appeals.dashboard.export").order_by("pk"))
+    assert [e.changes["after"]["tables"] for e in taken] == ["全部表格", "本周热点"]
+    assert {(e.actor.username, e.role) for e in taken} == {("jiancha", "supervisor")}
 
 
 def test_page_queries_do_not_grow_with_appeals(as_user: Any) -> None:

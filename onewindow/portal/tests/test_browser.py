@@ -40,7 +40,7 @@ def test_staff_member_logs_in_and_sees_their_home(browser, live_server, demo_pas
     assert "城关街道综窗受理岗" in table.inner_text()
     assert "城关街道" in table.inner_text()
     page.screenshot(path=str(SHOTS / "staff-home.png"), full_page=True)
-    page.get_by_role("link", name="窗口").click()
+    page.get_by_role("link", name="窗口", exact=True).click()
     assert "城关街道便民服务中心" in page.content()
     assert "青石镇便民服务中心" not in page.content()
 

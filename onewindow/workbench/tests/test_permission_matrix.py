@@ -128,6 +128,12 @@ ROLE_PAGES = [
     ("/sysadmin/", {"xitong"}),
     ("/workbench/calendar/publish/", {"xitong"}),
     ("/workbench/applicants/", {"zc01", "jiancha", "scjg_sp2", "chengguan_sl1"}),
+    # 民情直通车: units handle their dispatches; the hotline operator (the supervisor's command
+    # centre) and the counter file for callers; only the command centre sees the dashboard
+    ("/workbench/appeals/", {"zc01", "jiancha", "scjg_sp2", "chengguan_sl1"}),
+    ("/workbench/appeals/hotline/", {"zc01", "jiancha", "chengguan_sl1"}),
+    ("/workbench/appeals/window/", {"zc01", "jiancha", "chengguan_sl1"}),
+    ("/workbench/appeals/dashboard/", {"jiancha"}),
 ]
 ACTORS = ["zc01", "jiancha", "xitong", "anquan", "shenji", "scjg_sp2", "chengguan_sl1"]
 
