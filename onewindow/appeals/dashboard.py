@@ -67,10 +67,10 @@ from onewindow.stats.excel import write_sheet
 from onewindow.stats.periods import Period, parse_period
 from onewindow.stats.selectors import SEGMENT, Row, Scope, narrow, region_choices, scope_for_actor
 
+from . import services
 from .choices import DispatchState, Kind, Rating, Status
 from .models import Appeal, Category, Dispatch, Escalation
 from .publication import anonymise
-from . import services
 from .services import unit_name
 
 jieba.setLogLevel(logging.WARNING)
