@@ -15,8 +15,8 @@ Then, on the simulated day (`clock.simulate`), it measures:
 (b) a month's statistics by department (`stats.selectors.figures(…, "department",
     ratings=False)` for the county, the month before the day) — beside one hand-written
     GROUP BY with FILTER clauses and joins to the day index;
-(c) the supervision sweep: first the clocks it selects (`_clock_sources`, read in the sweep's
-    own keyset chunks) beside one hand-written streaming query returning the same clocks; then
+(c) the supervision sweep: first the clocks it selects (`_clock_sources`, streamed in lists of
+    500 as the sweep reads them) beside one hand-written streaming query returning the same clocks; then
     one whole sweep (`supervise`, with its writes and notices) and a second one that finds
     nothing new, with this process's peak memory (`resource.getrusage` ru_maxrss) before and
     after: the sweep must not load the million open clocks at once.
@@ -596,11 +596,11 @@ def sweep_selection(conn: psycopg.Connection[Any]) -> tuple[Callable[[], Any], .
     from onewindow.supervision.choices import ClockKind
 
     def app() -> tuple[int, int]:
-        """The clocks the sweep reads, in its own chunks (its writes left out)."""
+        """The clocks the sweep reads, as it reads them (its writes left out)."""
         n = checksum = 0
         for kind, source in services._clock_sources(DAY):
             fields = ("case_id", "due", "s") if kind == ClockKind.STEP else (f"{kind}_due", "s")
-            for rows in services._chunks(source, services.CHUNK, *fields):
+            for rows in services._stream(source, services.CHUNK, *fields):
                 n += len(rows)
                 checksum += sum(r[0] for r in rows)
         return n, checksum
@@ -710,7 +710,7 @@ def main() -> int:
                 label = "jit = on" if jit else "jit = off"
                 for name, (app, hand) in sides.items():
                     if jit and name.startswith("(c)"):
-                        # one JIT compile per keyset chunk: minutes at 1,000,000 cases
+                        # measured with JIT off only (the project's connections run without it)
                         print(f"  {name:<62} {label:<17} not measured (see docs/performance.md)")
                         continue
                     a, h = compare(name, app, hand, args.repeat)

@@ -57,6 +57,24 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return f"{self.category or '任意分类'} → {self.get_target_display()}"
 
+    def clean(self) -> None:
+        """A rule the router can follow: a county department for that target, and only then."""
+        from django.core.exceptions import ValidationError
+
+        from onewindow.org.choices import RegionLevel
+
+        if self.target == Target.DEPARTMENT and self.department_id is None:
+            raise ValidationError({"department": "承办单位为县级部门时，请选择部门。"})
+        if self.target != Target.DEPARTMENT and self.department_id is not None:
+            raise ValidationError({"department": "只有承办单位为县级部门时才选择部门。"})
+        levels = (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
+        if self.region_level and self.region_level not in levels:
+            raise ValidationError(
+                {"region_level": "区划层级须为空（任意）或 county、town、village 之一。"}
+            )
+        if self.category_id is not None and self.category.children.exists():
+            raise ValidationError({"category": "请选择末级分类（诉求登记时只能选末级分类）。"})
+
 
 class Appeal(TimeStampedModel):
     number = models.CharField("诉求编号", max_length=20, unique=True)

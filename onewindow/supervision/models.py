@@ -43,6 +43,25 @@ class EscalationRule(TimeStampedModel):
     def __str__(self) -> str:
         return f"第 {self.level} 级 {self.get_state_display()} → {self.get_role_display()}"
 
+    PLACEHOLDERS = ("number", "item", "clock", "due", "days", "step", "department")
+
+    def clean(self) -> None:
+        """A template the sweep could not fill would stop it: only the listed placeholders."""
+        from django.core.exceptions import ValidationError
+
+        try:
+            self.template.format(**dict.fromkeys(self.PLACEHOLDERS, ""))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValidationError(
+                {
+                    "template": f"消息模板有无法识别的占位符或括号（{exc}），可用："
+                    + "、".join(f"{{{p}}}" for p in self.PLACEHOLDERS)
+                    + "；花括号本身请写成 {{ 或 }}。"
+                }
+            ) from exc
+        if self.state == "warning" and self.after_days:
+            raise ValidationError({"after_days": "预警规则的“超期后工作日数”须为 0。"})
+
 
 class Sweep(models.Model):
     day = models.DateField("巡查日期")
