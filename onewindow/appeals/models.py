@@ -72,7 +72,7 @@ class RoutingRule(models.Model):
             raise ValidationError(
                 {"region_level": "区划层级须为空（任意）或 county、town、village 之一。"}
             )
-        if self.category_id is not None and self.category.children.exists():
+        if self.category is not None and self.category.children.exists():
             raise ValidationError({"category": "请选择末级分类（诉求登记时只能选末级分类）。"})
 
 
