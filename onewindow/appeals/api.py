@@ -30,6 +30,7 @@ from onewindow.accounts.selectors import (
     request_actor,
     roles_of,
 )
+from onewindow.api.schemas import ERRORS
 from onewindow.audit.services import audit_record
 from onewindow.core.errors import NotAllowed, NotFound
 from onewindow.core.personal import mask_phone
@@ -42,26 +43,6 @@ router = Router(tags=["民情直通车（承办单位）"], auth=django_auth)
 
 
 # -- schemas --------------------------------------------------------------------------------------
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    details: list[dict[str, Any]] | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
-
-
-ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class DispatchOut(Schema):

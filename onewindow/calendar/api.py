@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from onewindow.api.schemas import ErrorOut
 from onewindow.core.errors import InvalidInput
 
 from . import schedule, selectors
@@ -39,17 +40,6 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 Start = Annotated[IsoDate, Query(..., description="起算日，YYYY-MM-DD（当天不计入）")]
 End = Annotated[IsoDate, Query(..., description="截止日，YYYY-MM-DD（当天计入）")]
 Days = Annotated[int, Query(..., ge=0, le=MAX_DAYS, description=f"天数，0–{MAX_DAYS}")]
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    details: list[dict[str, Any]] | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
 
 
 class AddWorkingDaysOut(Schema):

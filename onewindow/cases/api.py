@@ -29,6 +29,7 @@ from onewindow.accounts.selectors import (
     request_actor,
     roles_of,
 )
+from onewindow.api.schemas import ERRORS, ErrorOut
 from onewindow.audit.services import audit_record
 from onewindow.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onewindow.core.middleware import client_ip
@@ -53,26 +54,6 @@ class Throttled(DomainError):
 
 
 # -- schemas --------------------------------------------------------------------------------------
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    details: list[dict[str, Any]] | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
-
-
-ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class CaseCreatedOut(Schema):
