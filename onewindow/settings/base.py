@@ -140,9 +140,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
-    "ONEWINDOW_DB_JIT", False
-):
+ONEWINDOW_DB_JIT = env_bool("ONEWINDOW_DB_JIT", False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not ONEWINDOW_DB_JIT:
     # No JIT compiling on our connections: the board's and the sweeps' queries are costed past
     # jit_above_cost on a province's data and PostgreSQL then spent 1–2 s compiling each to save
     # milliseconds (bench/supervision.py, docs/performance.md). ONEWINDOW_DB_JIT=true keeps it.
