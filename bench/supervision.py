@@ -352,7 +352,8 @@ def board_sides(conn: psycopg.Connection[Any]) -> dict[str, tuple[Callable[[], A
         filters = selectors.BoardFilters(department=department, state="overdue")
         cases = selectors.board_cases(actor, filters, DAY)
         count = cases.count()  # what the paginator asks first
-        return count, [c.number for c in cases[:30]]
+        page = selectors.with_versions(cases[:30])  # the names the page shows, as it reads them
+        return count, [c.number for c in page if c.version.name]
 
     def hand_list() -> tuple[int, list[str]]:
         count = conn.execute(BOARD_COUNT_SQL, params).fetchone()[0]

@@ -3,6 +3,7 @@ the differences between two versions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,6 +271,20 @@ def frozen_version(pk: int) -> ItemVersion:
             _frozen.clear()
         _frozen[pk] = version
     return version
+
+
+def frozen_versions(pks: Iterable[int]) -> dict[int, ItemVersion]:
+    """`frozen_version` for several at once: what memory lacks in one query."""
+    wanted = set(pks)
+    missing = [pk for pk in wanted if pk not in _frozen]
+    found = {pk: _frozen[pk] for pk in wanted if pk in _frozen}
+    for version in ItemVersion.objects.filter(pk__in=missing):
+        found[version.pk] = version
+        if version.status in FROZEN_STATUSES:
+            if len(_frozen) >= _FROZEN_MAX:
+                _frozen.clear()
+            _frozen[version.pk] = version
+    return found
 
 
 def forget_frozen_versions(pk: int | None = None) -> None:

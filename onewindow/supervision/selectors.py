@@ -527,9 +527,23 @@ def board_cases(actor: User, filters: BoardFilters, on: dt.date | None = None) -
         cases = cases.filter(_PLAIN_STATES[filters.state](on))
     elif filters.state:
         cases = cases.filter(Q(state=filters.state))
-    return cases.select_related("version", "department", "region", "window").order_by(
+    # not the version: its 40 columns were joined to every matching case before the sort took
+    # the page's 30 (bench/supervision.py (a)); `with_versions` reads the page's from memory
+    return cases.select_related("department", "region", "window").order_by(
         "rank", "promised_due", "number"
     )
+
+
+def with_versions(cases: Sequence[Case]) -> list[Case]:
+    """The cases of one page with their (published, so frozen) versions, from memory."""
+    from onewindow.catalogue.selectors import frozen_versions
+
+    cases = list(cases)
+    versions = frozen_versions(c.version_id for c in cases)
+    field = Case._meta.get_field("version")
+    for c in cases:
+        field.set_cached_value(c, versions[c.version_id])
+    return cases
 
 
 def board_steps(actor: User, filters: BoardFilters, on: dt.date | None = None) -> QuerySet[Step]:
@@ -919,7 +933,7 @@ def with_open_steps(cases: Sequence[Case], on: dt.date) -> list[Case]:
         ),
     )
     index = HolderIndex(s.region_id for c in cases for s in c.open_steps)  # type: ignore[attr-defined]
-    for c in cases:
+    for c in with_versions(cases):
         c.days_note = _days_note(c.promised_due, on)  # type: ignore[attr-defined]
         for s in c.open_steps:  # type: ignore[attr-defined]
             s.holders = index.holders(s)
