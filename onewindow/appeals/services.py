@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
 
 from onewindow.accounts.models import Post, User
 from onewindow.accounts.selectors import has_permission, jurisdiction
@@ -1004,52 +1003,70 @@ def sweep(*, on: dt.date | None = None, chunk: int = CHUNK) -> int:
     day = on or clock.today()
     steps = 0
     last_pk = 0
-    # Only dispatches with a rung due today and not yet taken (`_sweep_one` checks again under
-    # the lock): a rung `after` working days late is due when the due date is on or before
-    # the latest date that is that late today. Without this, every overdue dispatch cost a
-    # transaction and four queries on every run, long after its ladder was done.
-    pending = Q(pk__in=[])
-    centre = Q(region__level=RegionLevel.COUNTY, department__isnull=True)
-    for step, after in limits.LADDER:
-        cut = day - dt.timedelta(days=1)
-        for _ in range(800):  # bounded: no rung of the ladder is years late
-            if clock.elapsed(cut, day, clock.WORKING_DAYS) >= after:
-                break
-            cut -= dt.timedelta(days=1)
-        for which, state, due_field in (
-            ("sign", DispatchState.WAITING, "sign_due"),
-            ("handle", DispatchState.SIGNED, "handle_due"),
-        ):
-            taken = Escalation.objects.filter(dispatch=OuterRef("pk"), clock=which, step=step)
-            part = Q(state=state, **{f"{due_field}__lte": cut}) & ~Q(Exists(taken))
-            pending |= part & ~centre if step == Step.ESCALATE else part
-    base = Dispatch.objects.filter(
-        Q(state=DispatchState.WAITING, sign_due__lt=day)
-        | Q(state=DispatchState.SIGNED, handle_due__lt=day)
-    ).filter(pending)
+    sql, params = pending_selection(day)
     # the OR of NOT EXISTS is costed far above what it does and sets off the JIT compiler: 0.6 s
     # of compiling for a query of a few milliseconds (measured). The project's connections run
     # without JIT; where an operator turned it back on (ONEWINDOW_DB_JIT), it is off here.
     jit_off = connection.vendor == "postgresql" and settings.ONEWINDOW_DB_JIT
     while True:
-        with transaction.atomic() if jit_off else contextlib.nullcontext():
+        with (
+            transaction.atomic() if jit_off else contextlib.nullcontext(),
+            connection.cursor() as cursor,
+        ):
             if jit_off:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL jit = off")
-            # ordered by `pk + 0`, not `pk`: ordering by the key itself let the planner walk the
-            # primary key through every dispatch (0.2 s at a million) instead of taking the few
-            # overdue ones from the (state, due date) indexes and sorting them
-            ids = list(
-                base.filter(pk__gt=last_pk)
-                .order_by(F("pk") + 0)
-                .values_list("pk", flat=True)[:chunk]
-            )
+                cursor.execute("SET LOCAL jit = off")
+            cursor.execute(sql, [last_pk, *params, chunk])
+            ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             break
         last_pk = ids[-1]
         for pk in ids:
             steps += _sweep_one(pk, day)
     return steps
+
+
+# One part per rung of the ladder and per clock: the dispatch waits on that clock, its due date
+# is at least the rung's working days behind `day` (the cut-off), and the rung was not taken; the
+# command centre has nobody above it to escalate to.
+_PENDING_PART = (
+    "(d.state = %s AND d.{due} <= %s AND NOT EXISTS (SELECT 1 FROM appeals_escalation e "
+    "WHERE e.dispatch_id = d.id AND e.clock = %s AND e.step = %s){centre})"
+)
+_NOT_CENTRE = " AND NOT (r.level = %s AND d.department_id IS NULL)"
+# ordered by `id + 0`, not `id`: ordering by the key itself let the planner walk the primary key
+# through every dispatch (0.2 s at a million) instead of taking the few overdue ones from the
+# (state, due date) indexes and sorting them
+_PENDING_SQL = (
+    "SELECT d.id FROM appeals_dispatch d JOIN org_region r ON r.id = d.region_id "
+    "WHERE d.id > %s AND ({parts}) ORDER BY d.id + 0 LIMIT %s"
+)
+
+
+def pending_selection(day: dt.date) -> tuple[str, list[Any]]:
+    """The statement (parameters: the last id seen, then these, then the chunk size) naming the
+    dispatches with a rung of the ladder due on `day` and not yet taken — `_sweep_one` checks
+    each again under its lock. A rung `after` working days late is due when the due date is on
+    or before the latest date that is that late on `day`. Written as one parameterised statement:
+    building the same condition through the ORM (six NOT EXISTS, each with its cut-off) cost
+    more than running it (bench/appeals.py); a test holds it to the ORM's answer."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for step, after in limits.LADDER:
+        cut = day - dt.timedelta(days=1)
+        for _ in range(800):  # bounded: no rung of the ladder is years late
+            if clock.elapsed(cut, day, clock.WORKING_DAYS) >= after:
+                break
+            cut -= dt.timedelta(days=1)
+        for which, state, due in (
+            ("sign", DispatchState.WAITING, "sign_due"),
+            ("handle", DispatchState.SIGNED, "handle_due"),
+        ):
+            escalate = step == Step.ESCALATE
+            parts.append(_PENDING_PART.format(due=due, centre=_NOT_CENTRE if escalate else ""))
+            params += [str(state), cut, which, str(step)]
+            if escalate:
+                params.append(str(RegionLevel.COUNTY))
+    return _PENDING_SQL.format(parts=" OR ".join(parts)), params
 
 
 def _sweep_one(dispatch_pk: int, day: dt.date) -> int:

@@ -346,3 +346,61 @@ def test_extension_approved_moves_due_refused_keeps_it_and_revisit() -> None:
     # the sweep now counts from the extended due date
     sweep(dt.date(2026, 3, 11))
     assert not Escalation.objects.exists()
+
+
+def test_the_sweeps_selection_statement_names_what_the_orm_condition_names() -> None:
+    """`pending_selection` is one parameterised statement; on every day of a scenario with
+    waiting, signed, escalated and centre dispatches it names exactly the dispatches the ORM
+    condition it replaced names (a rung due, not yet taken; the centre never escalated)."""
+    from django.db import connection
+    from django.db.models import Exists, OuterRef, Q
+
+    from onewindow.appeals import limits
+    from onewindow.appeals.choices import Step
+    from onewindow.appeals.models import Dispatch
+    from onewindow.org.choices import RegionLevel
+
+    def orm(day: dt.date) -> list[int]:
+        pending = Q(pk__in=[])
+        centre = Q(region__level=RegionLevel.COUNTY, department__isnull=True)
+        for step, after in limits.LADDER:
+            cut = day - dt.timedelta(days=1)
+            while clock.elapsed(cut, day, clock.WORKING_DAYS) < after:
+                cut -= dt.timedelta(days=1)
+            for which, state, due in (
+                ("sign", DispatchState.WAITING, "sign_due"),
+                ("handle", DispatchState.SIGNED, "handle_due"),
+            ):
+                taken = Escalation.objects.filter(dispatch=OuterRef("pk"), clock=which, step=step)
+                part = Q(state=state, **{f"{due}__lte": cut}) & ~Q(Exists(taken))
+                pending |= part & ~centre if step == Step.ESCALATE else part
+        return sorted(Dispatch.objects.filter(pending).values_list("pk", flat=True))
+
+    def raw(day: dt.date) -> list[int]:
+        sql, params = services.pending_selection(day)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [0, *params, 10_000])
+            return sorted(row[0] for row in cursor.fetchall())
+
+    with clock.simulate(MON):
+        late = file()
+        signed = file(title="路灯不亮", content="青石村村口的路灯坏了三天，晚上看不见路。")
+        services.sign_for(
+            actor=u("qingshi1_shouli"), appeal_id=signed.pk, dispatch_id=signed.dispatches.get().pk
+        )
+        centre = file(
+            category_id=Category.objects.get(code="0801").pk,
+            kind=Kind.CANNOT_GET_DONE,
+            title="办事难",
+            content="在窗口多次都没有办成营业执照变更。",
+        )
+    assert centre.dispatches.get().region.level == RegionLevel.COUNTY
+    seen = set()
+    day = MON
+    for _ in range(25):
+        day += dt.timedelta(days=1)
+        assert raw(day) == orm(day), day
+        seen.update(raw(day))
+        sweep(day)
+    assert seen  # the scenario did select something
+    assert {late.pk, signed.pk} <= {d.appeal_id for d in Dispatch.objects.filter(pk__in=seen)}
