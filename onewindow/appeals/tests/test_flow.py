@@ -404,3 +404,13 @@ def test_the_sweeps_selection_statement_names_what_the_orm_condition_names() -> 
         sweep(day)
     assert seen  # the scenario did select something
     assert {late.pk, signed.pk} <= {d.appeal_id for d in Dispatch.objects.filter(pk__in=seen)}
+
+
+def test_values_written_into_the_selection_are_only_plain_ones() -> None:
+    sql = services._inline("SELECT %s, %s, %s", [7, dt.date(2026, 3, 2), "waiting"])
+    assert sql == "SELECT 7, '2026-03-02', 'waiting'"
+    for bad in ("x'; DROP TABLE appeals_appeal; --", "Waiting", True, 1.5):
+        with pytest.raises(ValueError, match="not a plain value"):
+            services._inline("SELECT %s", [bad])
+    with pytest.raises(ValueError, match="do not match"):
+        services._inline("SELECT %s, %s", [1])
