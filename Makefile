@@ -61,7 +61,7 @@ format: $(VENV)/.dev
 
 ## bench: the benchmarks in bench/, each against its reference in the same run
 bench: $(VENV)/.dev var
-	@for b in bench/*.py; do echo "== $$b"; DJANGO_SETTINGS_MODULE=onewindow.settings.test $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; DJANGO_SETTINGS_MODULE=onewindow.settings.test $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache

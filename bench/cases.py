@@ -41,11 +41,9 @@ import datetime as dt
 import hashlib
 import io
 import os
-import platform
 import pstats
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -83,6 +81,7 @@ from psycopg.rows import dict_row  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from bench._db import ensure_database, machine, prepare_database  # noqa: E402
 from onewindow.accounts.models import User  # noqa: E402
 from onewindow.audit.chain import entry_digest, seal_pending  # noqa: E402
 from onewindow.audit.services import SEAL_INTERVAL  # noqa: E402
@@ -113,45 +112,6 @@ TRANSITIONS = ("submit", "accept", "pass", "approve")
 
 def database_url() -> str:
     return os.environ["DATABASE_URL"]
-
-
-def ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
-def prepare_database() -> None:
-    from django.core.management import call_command
-
-    from onewindow.core.demo_county import COUNTY_CODE
-    from onewindow.org.models import Region
-
-    call_command("migrate", verbosity=0)
-    if not Region.objects.filter(code=COUNTY_CODE).exists():
-        from onewindow.conftest import load_demo_county
-
-        print("loading the demo county (about 20 s, once)")
-        load_demo_county()
-
-
-def machine() -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0].split()[0]
-    return (
-        f"{nproc or os.cpu_count()} CPU ({cpu}), Linux {platform.release()}, "
-        f"Python {platform.python_version()}, PostgreSQL {server}"
-    )
 
 
 # -- the service layer ---------------------------------------------------------------------------

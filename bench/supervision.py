@@ -37,13 +37,10 @@ reached, it says so and exits 0 (`--strict`: exits 1 then, and when a ratio miss
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
-import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -68,6 +65,8 @@ import psycopg  # noqa: E402
 from django.db import connection  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from bench._db import ensure_database, machine, prepare_database  # noqa: E402
+
 GOAL = 1.5
 PREFIX = "BENCH"
 DAY = dt.date(2026, 9, 15)  # a Tuesday: the simulated day of the board, the sweep
@@ -76,55 +75,6 @@ DEPARTMENT_CODE_NAME = "青溪县市场监督管理局"
 SUPERVISOR = "jiancha"
 ACCEPTOR = "zc01"
 BATCH = 250_000
-
-
-# -- the database --------------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(
-                f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0 "
-                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-            )
-            print(f"created database {name}")
-
-
-def prepare_database() -> None:
-    from django.core.management import call_command
-
-    from onewindow.core.demo_county import COUNTY_CODE
-    from onewindow.org.models import Region
-
-    call_command("migrate", verbosity=0, skip_checks=True)
-    if not Region.objects.filter(code=COUNTY_CODE).exists():
-        from onewindow.conftest import load_demo_county
-
-        print("loading the demo county (about 20 s, once)")
-        load_demo_county()
-
-
-def machine() -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0].split()[0]
-        cursor.execute("SHOW jit")
-        jit = cursor.fetchone()[0]
-    load = os.getloadavg()[0]
-    return (
-        f"{nproc or os.cpu_count()} CPU ({cpu}), Linux {platform.release()}, "
-        f"Python {platform.python_version()}, PostgreSQL {server} (jit {jit}), "
-        f"load average {load:.1f}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    )
 
 
 # -- loading N cases -------------------------------------------------------------------------------
