@@ -32,12 +32,11 @@ setup: $(VENV)/.runtime .env var
 
 setup-dev: setup $(VENV)/.dev
 
-## run: set everything up, load the demo county, serve it on 127.0.0.1:$(PORT)
+## run: set everything up, load the demo county, serve it on 127.0.0.1:$(PORT) with the background worker
 run: setup system-deps
 	$(BIN)/onewindow demo
 	$(BIN)/onewindow collectstatic --no-input -v 0
-	@echo "serving http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/gunicorn onewindow.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
+	@BIN=$(BIN) scripts/serve $(PORT)
 
 ## system-deps: Chromium, the Chinese font and poppler from Debian's packages, when missing
 system-deps:

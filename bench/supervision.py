@@ -11,7 +11,8 @@ Then, on the simulated day (`clock.simulate`), it measures:
 (a) the supervision board's overdue list of one department, as the supervisor jiancha sees it
     (`supervision.selectors.board_cases` with the filters department = 市场监管局 and state =
     overdue: the paginator's count and the first page of 30 rows), and the board's count per
-    time state for that department (`state_counts`) — beside hand-written SQL;
+    time state for that department (`board_state_counts`, as the board page counts) — beside
+    hand-written SQL;
 (b) a month's statistics by department (`stats.selectors.figures(…, "department",
     ratings=False)` for the county, the month before the day) — beside one hand-written
     GROUP BY with FILTER clauses and joins to the day index;
@@ -312,7 +313,7 @@ def board_sides(conn: psycopg.Connection[Any]) -> dict[str, tuple[Callable[[], A
 
     def app_counts() -> dict[str, int]:
         filters = selectors.BoardFilters(department=department)
-        counts = selectors.state_counts(selectors.board_cases(actor, filters, DAY))
+        counts = selectors.board_state_counts(actor, filters, DAY)
         return {k: v for k, v in counts.items() if v and k != "total"}
 
     def hand_counts() -> dict[str, int]:

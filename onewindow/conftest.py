@@ -7,12 +7,12 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 
-from onewindow.accounts.models import User
 from onewindow.core.demo_county import DEMO_PASSWORD, DemoBuilder
 
 IN_CI = os.environ.get("CI") == "true"
@@ -45,6 +45,43 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+def follow(page: Any, target: Any) -> None:
+    """Click a link or a submit button and return once the page it leads to has loaded.
+
+    A bare click returns when the navigation has started: reading the page right after it can
+    see the old document, or the new one before it has any content."""
+    with page.expect_navigation():
+        target.click()
+
+
+def sign_in(browser: Any, url: str, username: str, password: str, **options: Any) -> Any:
+    """A new browser context signed in as a demo user (staff by login name, an applicant by
+    phone number), on the page the sign-in leads to; `options` go to the context."""
+    context = browser.new_context(locale="zh-CN", accept_downloads=True, **options)
+    page = context.new_page()
+    if username.isdigit():
+        page.goto(url + "/accounts/applicant/login/")
+        page.get_by_label("手机号码").fill(username)
+    else:
+        page.goto(url + "/accounts/login/")
+        page.get_by_label("登录名").fill(username)
+    page.get_by_label("密码").fill(password)
+    follow(page, page.get_by_role("button", name="登录"))
+    if "/accounts/otp/" in page.url:  # a post with two factors: the authenticator's code
+        page.get_by_label("动态验证码").fill(current_totp(username))
+        follow(page, page.get_by_role("button", name="验证"))
+    return page
+
+
+def current_totp(username: str) -> str:
+    """The code a demo user's authenticator shows now (the device is enrolled on the OTP page)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
 def load_demo_county() -> None:
@@ -110,6 +147,35 @@ def _demo_county(request):
     forget_frozen_versions()
 
 
+DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _still_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits count in fixed windows on the database (`core.ratelimit`), which each test
+    rolls back or flushes; the window is held still so that a test counting up to a limit never
+    straddles two windows."""
+    from onewindow.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "now", lambda: 1_800_000_000.0)
+
+
+@pytest.fixture
+def db_queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real queue (django-tasks-db's database backend) instead of the immediate backend the
+    suite runs tasks with; `onewindow worker --once` then runs what was enqueued."""
+    settings.TASKS = DB_BACKEND
+    # The worker drops stale connections between tasks, as Django does between requests; a
+    # connection inside a transaction counts as one to drop (PostgreSQL closes it), and each test
+    # runs in a transaction that is rolled back: keep it, as Django's test client does.
+    from django_tasks_db.management.commands import db_worker
+
+    from onewindow.jobs.management.commands import worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+
+
 @pytest.fixture
 def demo_password() -> str:
     return DEMO_PASSWORD
@@ -117,9 +183,6 @@ def demo_password() -> str:
 
 def login_client(username: str) -> Client:
     """A client signed in as a demo user, with the second factor passed where required."""
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     client = Client()
     if username.isdigit():
         response = client.post(
@@ -131,10 +194,7 @@ def login_client(username: str) -> Client:
     assert response.status_code == 302, response.content.decode()[:500]
     if response["Location"].startswith("/accounts/otp/"):
         client.get("/accounts/otp/")  # enrols an unconfirmed device
-        user = User.objects.get(username=username)
-        device = TOTPDevice.objects.get(user=user)
-        token = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
-        response = client.post("/accounts/otp/", {"token": token})
+        response = client.post("/accounts/otp/", {"token": current_totp(username)})
         assert response.status_code == 302, response.content.decode()[:500]
     return client
 

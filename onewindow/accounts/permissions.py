@@ -29,7 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({R.AUDITADMIN}),
     # the catalogue: every business post reads the staff view of it; a department head drafts
     # their own department's items; the system administrator drafts any item, reviews and
-    # publishes (never a version they drafted themselves), imports and grants
+    # publishes (never a version they drafted themselves), imports, grants and defines the
+    # "one thing" bundles, which cross departments
     "catalogue.view": frozenset(
         {R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.GUIDE, R.AGENT, R.SUPERVISOR, R.SYSADMIN}
     ),
@@ -37,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "catalogue.publish": frozenset({R.SYSADMIN}),
     "catalogue.import": frozenset({R.SYSADMIN}),
     "catalogue.grant": frozenset({R.SYSADMIN}),
+    "catalogue.bundle": frozenset({R.SYSADMIN}),
     # cases: business posts see the cases of their jurisdiction; the counter accepts and hands
     # results over; approvers and department heads handle the back-office steps
     "case.view": frozenset({R.ACCEPTOR, R.APPROVER, R.DEPT_HEAD, R.GUIDE, R.AGENT, R.SUPERVISOR}),

@@ -13,6 +13,8 @@ from typing import TypeVar, cast
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
+from onewindow.core.rows import RowShape, row_shape
+
 from .choices import ADMIN_ROLES, Role, UserKind
 from .models import Absence, Applicant, Post, User
 
@@ -78,8 +80,7 @@ class _PostsQuery:
     running it (see docs/performance.md, "Case lifecycles")."""
 
     sql: str
-    parts: tuple[tuple[type[Model], list[str], int], ...]  # model, attnames, first column
-    converters: tuple[tuple[int, list, object], ...]
+    shape: RowShape  # post, region, department
 
 
 _POSTS_QUERIES: dict[str, _PostsQuery] = {}
@@ -95,25 +96,14 @@ def _posts_query(alias: str) -> _PostsQuery:
         return known
     connection = connections[alias]
     qn = connection.ops.quote_name
-    columns: list[str] = []
-    parts = []
-    converters = []
-    for model, table_alias in ((Post, "p"), (Region, "r"), (Department, "d")):
-        fields = model._meta.concrete_fields
-        parts.append((model, [f.attname for f in fields], len(columns)))
-        for f in fields:
-            col = f.get_col(table_alias)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if found:
-                converters.append((len(columns), found, col))
-            columns.append(f"{table_alias}.{qn(f.column)}")
+    shape = row_shape(connection, (Post, "p"), (Region, "r"), (Department, "d"))
     # every name below comes from the models' metadata, quoted; the user id is a parameter
     absent = (
         f"EXISTS (SELECT 1 FROM {qn(Absence._meta.db_table)} x WHERE x.{qn('user_id')} = "  # noqa: S608
         f"p.{qn('{holder}_id')} AND x.{qn('ended_at')} IS NULL)"
     )
     sql = (
-        f"SELECT {', '.join(columns)}, {absent.format(holder='holder_a')}, "  # noqa: S608
+        f"SELECT {shape.columns}, {absent.format(holder='holder_a')}, "  # noqa: S608
         f"{absent.format(holder='holder_b')} "
         f"FROM {qn(Post._meta.db_table)} p "
         f"INNER JOIN {qn(Region._meta.db_table)} r ON r.{qn('id')} = p.{qn('region_id')} "
@@ -122,7 +112,7 @@ def _posts_query(alias: str) -> _PostsQuery:
         f"WHERE p.{qn('active')} AND (p.{qn('holder_a_id')} = %s OR p.{qn('holder_b_id')} = %s) "
         f"ORDER BY r.{qn('path')} ASC, d.{qn('code')} ASC, p.{qn('role')} ASC, p.{qn('name')} ASC"
     )
-    built = _PostsQuery(sql, tuple(parts), tuple(converters))
+    built = _PostsQuery(sql, shape)
     _POSTS_QUERIES[alias] = built
     return built
 
@@ -135,7 +125,7 @@ def _posts_with_absences(user_id: int) -> list[tuple[Post, bool, bool]]:
         .select_related("region", "department")
         .annotate(a_absent=open_absence_q("holder_a"), b_absent=open_absence_q("holder_b"))
 
-    (the test suite checks that they agree), in one prepared statement."""
+    (the test suite checks that they agree), in one statement."""
     from django.db import connections, router
 
     alias = router.db_for_read(Post)
@@ -145,24 +135,13 @@ def _posts_with_absences(user_id: int) -> list[tuple[Post, bool, bool]]:
         cursor.execute(query.sql, [user_id, user_id])
         rows = cursor.fetchall()
     out = []
-    (post_model, post_names, _), (region_model, region_names, r0), (dept_model, dept_names, d0) = (
-        query.parts
-    )
-    end = d0 + len(dept_names)
+    end = query.shape.width
     region_field = Post._meta.get_field("region")
     department_field = Post._meta.get_field("department")
-    for raw in rows:
-        row = list(raw)
-        for pos, convs, col in query.converters:
-            value = row[pos]
-            for convert in convs:
-                value = convert(value, col, connection)
-            row[pos] = value
-        post = post_model.from_db(alias, post_names, row[:r0])
-        region_field.set_cached_value(post, region_model.from_db(alias, region_names, row[r0:d0]))
-        department = (
-            dept_model.from_db(alias, dept_names, row[d0:end]) if row[d0] is not None else None
-        )
+    for row in rows:
+        post, region, department = query.shape.instances(row, connection)
+        assert post is not None  # an inner join: the post and its region are always there
+        region_field.set_cached_value(post, region)
         department_field.set_cached_value(post, department)
         out.append((cast(Post, post), bool(row[end]), bool(row[end + 1])))
     return out

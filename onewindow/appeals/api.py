@@ -21,15 +21,12 @@ from ninja import Query, Router, Schema
 from ninja.security import django_auth
 from pydantic import Field
 
-from onewindow.accounts.choices import UserKind
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import (
     has_permission,
-    is_verified,
-    needs_second_factor,
-    request_actor,
     roles_of,
 )
+from onewindow.api.access import staff_actor
 from onewindow.api.schemas import ERRORS
 from onewindow.audit.services import audit_record
 from onewindow.core.errors import NotAllowed, NotFound
@@ -122,11 +119,7 @@ class BounceIn(RevisionIn):
 
 
 def _unit_user(request: HttpRequest) -> User:
-    user = request_actor(request)
-    if user.kind != UserKind.STAFF:
-        raise NotAllowed("本接口供工作人员使用。")
-    if needs_second_factor(user) and not is_verified(user):
-        raise NotAllowed("请先完成双因素认证。", code="second_factor_required")
+    user = staff_actor(request)
     if not (has_permission(user, "appeal.handle") or has_permission(user, "appeal.dispatch")):
         raise NotAllowed("您的岗位不承办民情直通车诉求。")
     return user

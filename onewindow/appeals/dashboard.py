@@ -50,7 +50,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from openpyxl import Workbook
 
@@ -63,7 +63,7 @@ from onewindow.org.models import Department, Region
 from onewindow.stats import charts
 from onewindow.stats.charts import BLUE, LINE, MUTED, RED, nice_max, svg
 from onewindow.stats.choices import PeriodKind
-from onewindow.stats.excel import write_sheet
+from onewindow.stats.excel import write_sheet, xlsx_response
 from onewindow.stats.periods import Period, parse_period
 from onewindow.stats.selectors import SEGMENT, Row, Scope, narrow, region_choices, scope_for_actor
 
@@ -75,7 +75,6 @@ from .services import unit_name
 
 jieba.setLogLevel(logging.WARNING)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HOT_DAYS = 7
 HOT_TOP = 20
 OVERDUE_SHOWN = 200
@@ -521,17 +520,32 @@ VOCABULARY = """
     养老保险 医疗保险 医保 社保 低保 残疾证 异地备案 入学 学位 校车 补贴 耕地 惠农 通组道路
     通村公路 危房 改造 办不成 窗口服务 办事难
 """
-_vocabulary: re.Pattern[str] | None = None
+# the category names the pattern was built from, and the pattern
+_vocabulary: tuple[frozenset[str], re.Pattern[str]] | None = None
+
+
+def refresh_vocabulary() -> None:
+    """Build the pattern again when the category names changed (an administrator added or
+    renamed one, in any process): one small query, made once per dashboard, not per text."""
+    names = frozenset(Category.objects.values_list("name", flat=True))
+    if _vocabulary is None or _vocabulary[0] != names:
+        _build_vocabulary(names)
+
+
+def _build_vocabulary(names: frozenset[str]) -> re.Pattern[str]:
+    global _vocabulary
+    words = set(VOCABULARY.split()) | names
+    words = {w for w in words if len(w) >= 2 and w not in STOP_WORDS}
+    ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest first
+    pattern = re.compile("|".join(re.escape(w) for w in ordered))
+    _vocabulary = (names, pattern)
+    return pattern
 
 
 def _known_words() -> re.Pattern[str]:
-    global _vocabulary
     if _vocabulary is None:
-        words = set(VOCABULARY.split()) | set(Category.objects.values_list("name", flat=True))
-        words = {w for w in words if len(w) >= 2 and w not in STOP_WORDS}
-        ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest first
-        _vocabulary = re.compile("|".join(re.escape(w) for w in ordered))
-    return _vocabulary
+        return _build_vocabulary(frozenset(Category.objects.values_list("name", flat=True)))
+    return _vocabulary[1]
 
 
 def keywords(text: str) -> set[str]:
@@ -558,6 +572,7 @@ def hot_topics(
     """The `top` words of the appeals filed in the `days` days up to `end`, each counted once
     per appeal, most frequent first (ties in the words' order); and how many appeals."""
     start = end - dt.timedelta(days=days - 1)
+    refresh_vocabulary()
     counts: Counter[str] = Counter()
     n = 0
     for title, content, caller in (
@@ -890,7 +905,4 @@ def export(request: HttpRequest) -> HttpResponse:
         start=board.period.start,
         end=board.period.end,
     )
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return xlsx_response(content, name)

@@ -130,6 +130,51 @@ def build_appeals(*, count: int = 36, end: dt.date | None = None) -> int:
                     rating=Rating.UNSATISFIED,
                     comment="问题没有彻底解决",
                 )
+    made += _build_joint_and_duplicate(days, centre, zj, villages[0])
     with clock.simulate(end):
         services.sweep(on=end)
     return made
+
+
+def _build_joint_and_duplicate(
+    days: list[dt.date], centre: User, zj: Department | None, village: Region
+) -> int:
+    """One appeal handled by a lead unit with an assisting one (协办), and a second call about
+    the same matter merged into the first (并案), so that both show in the demo."""
+    day = days[max(0, len(days) - 4)]
+    road = Category.objects.get(code="0501").pk
+    with clock.simulate(day):
+        first = services.file_appeal(
+            channel=Channel.HOTLINE,
+            kind=Kind.COMPLAINT,
+            category_id=road,
+            region_id=village.pk,
+            title="村口桥梁护栏缺失",
+            content="村口小桥的护栏被车撞掉一段，学生每天经过，很危险，请尽快修复。",
+            caller_name="周红梅",
+            callback_phone="13900002001",
+            publish_consent=True,
+            recording_ref=f"REC-{day:%Y%m%d}-901",
+            actor=centre,
+        )
+        again = services.file_appeal(
+            channel=Channel.WEB,
+            kind=Kind.COMPLAINT,
+            category_id=road,
+            region_id=village.pk,
+            title="村口小桥护栏坏了",
+            content="村口桥上的护栏掉了一段，孩子上学要过桥，希望赶紧修好。",
+            caller_name="吴志刚",
+            callback_phone="13900002002",
+            publish_consent=False,
+        )
+    later = days[min(len(days) - 1, days.index(day) + 1)]
+    with clock.simulate(later):
+        services.merge(actor=centre, appeal_id=again.pk, into_id=first.pk, reason="同一座桥的护栏")
+        if zj is not None:
+            services.add_assist(
+                actor=centre, appeal_id=first.pk, region_id=zj.region_id, department_id=zj.pk
+            )
+        lead = first.dispatches.get(lead=True, state=DispatchState.WAITING)
+        services.sign_for(actor=centre, appeal_id=first.pk, dispatch_id=lead.pk)
+    return 2

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,6 +25,7 @@ from onewindow.audit.services import audit_record
 from onewindow.cases import clock
 from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from onewindow.core.personal import mask_phone
+from onewindow.core.rows import RowShape, row_shape
 from onewindow.files.services import store_uploads
 from onewindow.notifications.services import notify
 from onewindow.org.choices import RegionLevel
@@ -43,7 +44,8 @@ OPEN = (DispatchState.WAITING, DispatchState.SIGNED)
 
 
 def command_centre() -> Region:
-    return Region.objects.get(level=RegionLevel.COUNTY, parent__isnull=True)
+    """The county's root region: its unit is the command centre (民情直通车指挥中心)."""
+    return _unit(None)[0]
 
 
 def unit_name(region: Region, department: Department | None) -> str:
@@ -253,40 +255,102 @@ def _up_one(region: Region, department: Department | None) -> tuple[Region, None
 # ---------------------------------------------------------------- routing
 
 
-# The rules that may apply to a category (or any of its ancestors, by a recursive CTE) and a
-# region level, by priority (RoutingRule's ordering): one round trip, no ORM query building —
-# routing runs for every appeal filed (bench/appeals.py).
+# The first rule by priority that applies to the category (or one of its ancestors, by a recursive
+# CTE) and that can route from a region of this level: a village rule only from a village, a town
+# rule from a town or from a village with a town above it (one row, the rest is never read). The
+# targets are `Target`'s values, written in; the category and the level are parameters. Routing
+# runs for every new appeal, so this and the unit statements below are written by hand rather
+# than built through the ORM each time (docs/performance.md, "Appeals").
 _RULES_SQL = """
 WITH RECURSIVE anc(id, parent_id) AS (
-    SELECT id, parent_id FROM appeals_category WHERE id = %s
+    SELECT id, parent_id FROM appeals_category WHERE id = %(category)s
     UNION ALL
     SELECT c.id, c.parent_id FROM appeals_category c JOIN anc ON c.id = anc.parent_id
 )
 SELECT r.target, r.department_id FROM appeals_routingrule r
  WHERE (r.category_id IS NULL OR r.category_id IN (SELECT id FROM anc))
-   AND (r.region_level = '' OR r.region_level = %s)
+   AND (r.region_level = '' OR r.region_level = %(level)s)
+   AND (r.target = 'centre'
+        OR (r.target = 'village' AND %(level)s = 'village')
+        OR (r.target = 'town' AND (%(level)s = 'town' OR (%(level)s = 'village'
+                                                            AND %(has_parent)s)))
+        OR (r.target = 'department' AND r.department_id IS NOT NULL))
  ORDER BY r.priority DESC, r.id
+ LIMIT 1
 """
+
+_UNIT_QUERIES: dict[str, tuple[str, RowShape, str, RowShape]] = {}
+
+
+def _unit_queries() -> tuple[str, RowShape, str, RowShape]:
+    """The statements reading a unit's rows: the command centre's region, and a department with
+    its region."""
+    known = _UNIT_QUERIES.get(connection.alias)
+    if known is not None:
+        return known
+    qn = connection.ops.quote_name
+    region_table, department_table = qn(Region._meta.db_table), qn(Department._meta.db_table)
+    centre = row_shape(connection, (Region, "u"))
+    department = row_shape(connection, (Department, "d"), (Region, "u"))
+    # the names come from the models' metadata, quoted; the level and the id are parameters
+    built = (
+        f"SELECT {centre.columns} FROM {region_table} u "  # noqa: S608
+        f"WHERE u.{qn('level')} = %s AND u.{qn('parent_id')} IS NULL",
+        centre,
+        f"SELECT {department.columns} FROM {department_table} d "  # noqa: S608
+        f"INNER JOIN {region_table} u ON u.{qn('id')} = d.{qn('region_id')} "
+        f"WHERE d.{qn('id')} = %s",
+        department,
+    )
+    _UNIT_QUERIES[connection.alias] = built
+    return built
+
+
+def _unit(department_id: int | None) -> tuple[Region, Department | None]:
+    """A county department with its region, or (None) the command centre's region."""
+    centre_sql, centre, department_sql, department = _unit_queries()
+    with connection.cursor() as cursor:
+        if department_id is None:
+            cursor.execute(centre_sql, [RegionLevel.COUNTY.value])
+        else:
+            cursor.execute(department_sql, [department_id])
+        row = cursor.fetchone()
+    if row is None:
+        if department_id is None:
+            raise Region.DoesNotExist("没有县级根区划（县民情直通车指挥中心）。")
+        raise Department.DoesNotExist(f"部门 {department_id} 不存在。")
+    if department_id is None:
+        return cast(Region, centre.instances(row, connection)[0]), None
+    found, region = department.instances(row, connection)
+    assert isinstance(found, Department) and isinstance(region, Region)
+    Department._meta.get_field("region").set_cached_value(found, region)
+    return region, found
 
 
 def route(category: Category, region: Region) -> tuple[Region, Department | None]:
+    """The unit a new appeal goes to: by the first applicable routing rule (data), else the
+    command centre. One statement for an appeal its own village or town handles, two for a
+    county department or the centre."""
+    level = region.level
     with connection.cursor() as cursor:
-        cursor.execute(_RULES_SQL, [category.pk, region.level])
-        rules = cursor.fetchall()
-    for target, department_id in rules:  # ordered by priority
-        if target == Target.VILLAGE and region.level == RegionLevel.VILLAGE:
+        cursor.execute(
+            _RULES_SQL,
+            {"category": category.pk, "level": level, "has_parent": region.parent_id is not None},
+        )
+        rule = cursor.fetchone()
+    if rule is None:
+        return _unit(None)
+    target, department_id = rule
+    if target == Target.VILLAGE:
+        return region, None
+    if target == Target.TOWN:
+        if level == RegionLevel.TOWN:
             return region, None
-        if target == Target.TOWN:
-            if region.level == RegionLevel.TOWN:
-                return region, None
-            if region.level == RegionLevel.VILLAGE and region.parent is not None:
-                return region.parent, None
-        if target == Target.DEPARTMENT and department_id is not None:
-            department = Department.objects.select_related("region").get(pk=department_id)
-            return department.region, department
-        if target == Target.CENTRE:
-            return command_centre(), None
-    return command_centre(), None
+        assert region.parent is not None  # the statement only names a town rule then
+        return region.parent, None
+    if target == Target.DEPARTMENT:
+        return _unit(department_id)
+    return _unit(None)
 
 
 # ---------------------------------------------------------------- intake
@@ -1003,10 +1067,9 @@ def sweep(*, on: dt.date | None = None, chunk: int = CHUNK) -> int:
     day = on or clock.today()
     steps = 0
     last_pk = 0
-    sql, params = pending_selection(day)
-    # the OR of NOT EXISTS is costed far above what it does and sets off the JIT compiler: 0.6 s
-    # of compiling for a query of a few milliseconds (measured). The project's connections run
-    # without JIT; where an operator turned it back on (ONEWINDOW_DB_JIT), it is off here.
+    cuts = ladder_cuts(day)
+    # the project's connections run without JIT; where an operator turned it back on
+    # (ONEWINDOW_DB_JIT), it is off here: compiling cost more than this query of a few ms
     jit_off = connection.vendor == "postgresql" and settings.ONEWINDOW_DB_JIT
     while True:
         with (
@@ -1015,8 +1078,10 @@ def sweep(*, on: dt.date | None = None, chunk: int = CHUNK) -> int:
         ):
             if jit_off:
                 cursor.execute("SET LOCAL jit = off")
-            cursor.execute(_inline(sql, [int(last_pk), *params, int(chunk)]))
-            ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute(pending_selection(day, cuts, after=last_pk, chunk=chunk))
+            # a row per rung due: a dispatch may come twice or three times, and the last one's
+            # rows may go on past the chunk, which is harmless: `_sweep_one` takes all its rungs
+            ids = list(dict.fromkeys(row[0] for row in cursor.fetchall()))
         if not ids:
             break
         last_pk = ids[-1]
@@ -1025,56 +1090,63 @@ def sweep(*, on: dt.date | None = None, chunk: int = CHUNK) -> int:
     return steps
 
 
-# One part per rung of the ladder and per clock: the dispatch waits on that clock, its due date
-# is at least the rung's working days behind `day` (the cut-off), and the rung was not taken; the
-# command centre has nobody above it to escalate to.
-_PENDING_PART = (
-    "(d.state = %s AND d.{due} <= %s AND NOT EXISTS (SELECT 1 FROM appeals_escalation e "
-    "WHERE e.dispatch_id = d.id AND e.clock = %s AND e.step = %s){centre})"
-)
-_NOT_CENTRE = " AND NOT (r.level = %s AND d.department_id IS NULL)"
-# ordered by `id + 0`, not `id`: ordering by the key itself let the planner walk the primary key
-# through every dispatch (0.2 s at a million) instead of taking the few overdue ones from the
-# (state, due date) indexes and sorting them
-# (the first condition is implied by the parts; it lets the planner take the few overdue
-# dispatches from the (state, due date) indexes before it tests the rungs)
-_PENDING_SQL = (
-    "SELECT d.id FROM appeals_dispatch d JOIN org_region r ON r.id = d.region_id "
-    "WHERE d.id > %s AND ((d.state = %s AND d.sign_due < %s) OR (d.state = %s AND "
-    "d.handle_due < %s)) AND ({parts}) ORDER BY d.id + 0 LIMIT %s"
-)
-
-
-def pending_selection(day: dt.date) -> tuple[str, list[Any]]:
-    """The statement (parameters: the last id seen, then these, then the chunk size) naming the
-    dispatches with a rung of the ladder due on `day` and not yet taken — `_sweep_one` checks
-    each again under its lock. A rung `after` working days late is due when the due date is on
-    or before the latest date that is that late on `day`. Written as one statement: building the
-    same condition through the ORM (six NOT EXISTS, each with its cut-off) cost more than
-    running it (bench/appeals.py); a test holds it to the ORM's answer.
-
-    The sweep writes the values in (`_inline`) rather than binding them: prepared with
-    parameters, PostgreSQL switched to a generic plan after five runs and took 25–65 ms instead
-    of 15 (measured at a million dispatches)."""
-    parts: list[str] = []
-    params: list[Any] = []
+def ladder_cuts(day: dt.date) -> list[tuple[str, dt.date]]:
+    """Each rung of the ladder with its cut-off on `day`: the latest due date that is the rung's
+    working days late (a rung is due when the clock's due date is on or before it)."""
+    cuts = []
     for step, after in limits.LADDER:
         cut = day - dt.timedelta(days=1)
         for _ in range(800):  # bounded: no rung of the ladder is years late
             if clock.elapsed(cut, day, clock.WORKING_DAYS) >= after:
                 break
             cut -= dt.timedelta(days=1)
-        for which, state, due in (
-            ("sign", DispatchState.WAITING, "sign_due"),
-            ("handle", DispatchState.SIGNED, "handle_due"),
-        ):
-            escalate = step == Step.ESCALATE
-            parts.append(_PENDING_PART.format(due=due, centre=_NOT_CENTRE if escalate else ""))
-            params += [str(state), cut, which, str(step)]
-            if escalate:
-                params.append(str(RegionLevel.COUNTY))
-    overdue = [str(DispatchState.WAITING), day, str(DispatchState.SIGNED), day]
-    return _PENDING_SQL.format(parts=" OR ".join(parts)), [*overdue, *params]
+        cuts.append((str(step), cut))
+    return cuts
+
+
+# A row per overdue open dispatch and rung of the ladder (a list of rung and cut-off) that
+# is due and not yet taken; the command centre has nobody above it to escalate to. The shape of
+# the hand-written query in bench/appeals.py: one anti-join probing the (dispatch, clock, step)
+# unique index. An OR of six NOT EXISTS, one per rung and clock, built each as a hashed sub-plan
+# over the whole escalation table, and twice (once more for the region's join): 2× the time.
+# The first condition lets the planner take the few overdue dispatches from the (state, due date)
+# indexes; ordered by `id + 0`, not `id`: ordering by the key itself let the planner walk the
+# primary key through every dispatch (0.2 s at a million) instead.
+_PENDING_SQL = (
+    "SELECT d.id FROM appeals_dispatch d JOIN org_region r ON r.id = d.region_id "
+    "CROSS JOIN ({ladder}) l "
+    "WHERE d.id > %s AND ((d.state = %s AND d.sign_due < %s) OR (d.state = %s AND "
+    "d.handle_due < %s)) AND CASE WHEN d.state = %s THEN d.sign_due ELSE d.handle_due END "
+    "<= l.cut AND NOT (l.step = %s AND r.level = %s AND d.department_id IS NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM appeals_escalation e WHERE e.dispatch_id = d.id "
+    "AND e.clock = CASE WHEN d.state = %s THEN %s ELSE %s END AND e.step = l.step) "
+    "ORDER BY d.id + 0 LIMIT %s"
+)
+
+
+def pending_selection(
+    day: dt.date, cuts: list[tuple[str, dt.date]] | None = None, *, after: int, chunk: int
+) -> str:
+    """The statement naming, in order of id after `after` and `chunk` rows at most, the
+    dispatches with a rung of the ladder due on `day` and not yet taken (`cuts`: `ladder_cuts`),
+    a row per rung — `_sweep_one` checks each again under its lock. A test holds it to the ORM
+    condition it replaced.
+
+    The values are written in (`_inline`) rather than bound: prepared with parameters,
+    PostgreSQL switched to a generic plan after five runs and took 25–65 ms instead of 15
+    (measured at a million dispatches)."""
+    waiting, signed = str(DispatchState.WAITING), str(DispatchState.SIGNED)
+    # a date written in is text to PostgreSQL until cast (SQLite keeps dates as text)
+    date = "::date" if connection.vendor == "postgresql" else ""
+    ladder = cuts if cuts is not None else ladder_cuts(day)
+    rung = f"SELECT %s AS step, %s{date} AS cut"
+    params: list[Any] = []
+    for step, cut in ladder:
+        params += [step, cut]
+    params += [int(after), waiting, day, signed, day, waiting]
+    params += [str(Step.ESCALATE), str(RegionLevel.COUNTY), waiting, "sign", "handle", int(chunk)]
+    sql = _PENDING_SQL.format(ladder=" UNION ALL ".join([rung] * len(ladder)))
+    return _inline(sql, params)
 
 
 def _inline(sql: str, params: list[Any]) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from onewindow.accounts.access import staff_required
 from onewindow.accounts.selectors import has_permission, request_actor
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
 from onewindow.core.middleware import client_ip
 from onewindow.core.personal import mask_phone
@@ -146,13 +146,12 @@ def track(request: HttpRequest) -> HttpResponse:
     status = 200
     if number and tail:
         key = f"appeal-track:{client_ip(request)}"
-        tries = int(cache.get_or_set(key, 0, TRACK_WINDOW) or 0)
-        if tries >= TRACK_TRIES:
+        if ratelimit.count(key, window=TRACK_WINDOW) >= TRACK_TRIES:
             error, status = "查询过于频繁，请十分钟后再试。", 429
         else:
             appeal = selectors.track(number, tail)
             if appeal is None:
-                cache.set(key, tries + 1, TRACK_WINDOW)
+                ratelimit.hit(key, window=TRACK_WINDOW)
                 error, status = "诉求编号与回访电话后四位不匹配，请核对后重新输入。", 404
     elif number or tail:
         error, status = "请同时填写诉求编号和回访电话后四位。", 422

@@ -71,6 +71,31 @@ def audit_record(
     return entry
 
 
+def audit_export(
+    *,
+    action: str,
+    actor: Any,
+    role: str,
+    kind: str,
+    table: str,
+    rows: int,
+    filters: Mapping[str, str] | None = None,
+    capped: bool = False,
+) -> AuditEntry:
+    """An Excel export is a disclosure: on record, who took which table (`kind` says of what:
+    电子监察表, 好差评表) with which filters, and how many rows it held."""
+    shown = "，".join(f"{k}={v}" for k, v in sorted((filters or {}).items())) or "无筛选"
+    with transaction.atomic():
+        return audit_record(
+            action=action,
+            actor=actor,
+            role=role,
+            object_type=action.replace(".export", ".table"),
+            summary=f"导出{kind}：{table}（{shown}），{rows} 行{'，已截断' if capped else ''}",
+            after={"table": table, "filters": dict(filters or {}), "rows": rows, "capped": capped},
+        )
+
+
 def audit_records(records: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
     """Several entries (each given as `audit_record`'s keyword arguments) in one INSERT, for a
     service that writes several objects at once (the files of one application)."""

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Form, Header, Query, Router, Schema, Status
@@ -24,13 +23,13 @@ from onewindow.accounts.choices import UserKind
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import (
     has_permission,
-    is_verified,
-    needs_second_factor,
     request_actor,
     roles_of,
 )
+from onewindow.api.access import staff_actor
 from onewindow.api.schemas import ERRORS, ErrorOut
 from onewindow.audit.services import audit_record
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onewindow.core.middleware import client_ip
 from onewindow.core.personal import mask_id_number, mask_phone
@@ -247,12 +246,7 @@ def _applicant_user(request: HttpRequest) -> User:
 
 
 def _staff_user(request: HttpRequest) -> User:
-    user = request_actor(request)
-    if user.kind != UserKind.STAFF:
-        raise NotAllowed("本接口供工作人员使用。")
-    if needs_second_factor(user) and not is_verified(user):
-        raise NotAllowed("请先完成双因素认证。", code="second_factor_required")
-    return user
+    return staff_actor(request)
 
 
 def _not_found(number: str) -> NotFound:
@@ -552,15 +546,7 @@ def case_document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
 
 def _throttle(request: HttpRequest) -> None:
     key = f"cases:track:{client_ip(request) or 'unknown'}"
-    if cache.add(key, 1, TRACK_WINDOW_SECONDS):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.add(key, 1, TRACK_WINDOW_SECONDS)
-            count = 1
-    if count > TRACK_LIMIT:
+    if ratelimit.hit(key, window=TRACK_WINDOW_SECONDS) > TRACK_LIMIT:
         raise Throttled(
             f"查询过于频繁，请 {TRACK_WINDOW_SECONDS // 60} 分钟后再试。", code="throttled"
         )

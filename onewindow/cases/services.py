@@ -27,7 +27,7 @@ from onewindow.audit.services import audit_record
 from onewindow.catalogue.choices import Handling
 from onewindow.catalogue.grants import region_catalogue
 from onewindow.catalogue.models import Devolution, Item
-from onewindow.catalogue.selectors import frozen_version, materials_for
+from onewindow.catalogue.selectors import frozen_version, guide_for
 from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from onewindow.core.identifiers import validate_credit_code, validate_id_number, validate_phone
 from onewindow.org.models import Department, Region, RegionLevel
@@ -223,6 +223,17 @@ def handling_unit(case: Case) -> tuple[int, int | None]:
     return case.item.region_id, case.item.department_id
 
 
+def _step_limit(case: Case, limit: int) -> int:
+    """A flow state's limit for this case: as the flow says, unless the applicant's answers
+    shortened the promise (a 情形 with its own promised limit, `guide_for`); then every state's
+    limit shrinks in the same proportion, rounded down, so the states of any path still fit
+    inside the shorter promise, as the flow's own check holds them to the item's."""
+    promised = case.version.promised_limit
+    if 0 <= case.promised_limit < promised:
+        return limit * case.promised_limit // promised
+    return limit
+
+
 def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:
     state = _state(case, key)
     case.state_key = key
@@ -235,7 +246,7 @@ def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:
         codes = [b["department"] for b in state.get("branches", [])]
         departments = {d.code: d for d in Department.objects.filter(code__in=codes)}
         for branch in state["branches"]:
-            limit = int(branch.get("limit", state.get("limit", 0)))
+            limit = _step_limit(case, int(branch.get("limit", state.get("limit", 0))))
             Step.objects.create(
                 case=case,
                 state_key=key,
@@ -252,7 +263,7 @@ def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:
             )
         case.joint = True
         return
-    limit = int(state.get("limit", 0))
+    limit = _step_limit(case, int(state.get("limit", 0)))
     Step.objects.create(
         case=case,
         state_key=key,
@@ -392,7 +403,7 @@ def case_submit(
     if delivery == Delivery.POST and not delivery_address.strip():
         raise InvalidInput("选择邮寄送达时请填写收件地址。", field="delivery_address")
 
-    selection = materials_for(version, answers)
+    selection = guide_for(version, answers)
     if selection.unanswered:
         first = selection.unanswered[0]
         raise InvalidInput(f"请先回答“{first.question}”。", field=f"s_{first.key}")
@@ -443,6 +454,7 @@ def case_submit(
             applicant=applicant,
             linked=linked,
             answers=selection.answers,
+            limits=(selection.promised_limit, selection.statutory_limit),
             rows=rows,
             channel=channel,
             window=window,
@@ -463,6 +475,7 @@ def _create_case(
     applicant: ApplicantData,
     linked: Any,
     answers: dict[str, str],
+    limits: tuple[int, int],
     rows: list[tuple[Any, dict[str, Any]]],
     channel: str,
     window: Any,
@@ -474,7 +487,9 @@ def _create_case(
     bundle_order: int,
     tell: bool = True,
 ) -> Case:
-    """Insert the case and its materials (inside the caller's transaction)."""
+    """Insert the case and its materials (inside the caller's transaction). `limits`: the
+    (promised, statutory) limits the applicant's answers select (`guide_for`), which the case's
+    clocks count from acceptance."""
     version = item.published
     assert version is not None
     case = Case(
@@ -504,8 +519,8 @@ def _create_case(
         immediate=version.handling == Handling.IMMEDIATE,
         submitted_at=clock.now(),
         limit_unit=version.limit_unit,
-        promised_limit=version.promised_limit,
-        statutory_limit=version.statutory_limit,
+        promised_limit=limits[0],
+        statutory_limit=limits[1],
         delivery=delivery,
         delivery_address=delivery_address.strip(),
     )
@@ -1401,7 +1416,7 @@ class BundleMaterial:
 class BundlePlan:
     bundle: Any
     questions: list[tuple[str, Any]]  # (form field without "s_", situation)
-    parts: list[tuple[Any, Any, Any]]  # (bundle step, item version, selection)
+    parts: list[tuple[Any, Any, Any]]  # (bundle step, item version, `Guide`)
     materials: list[BundleMaterial]
     unanswered: list[tuple[str, Any]]
 
@@ -1442,7 +1457,7 @@ def bundle_plan(bundle: Any, answers: Mapping[str, str]) -> BundlePlan:
                 item_answers[situation.key] = answers[field]
             elif (field, situation) not in unanswered and field not in {f for f, _ in unanswered}:
                 unanswered.append((field, situation))
-        parts.append((step, version, materials_for(version, item_answers)))
+        parts.append((step, version, guide_for(version, item_answers)))
     materials: dict[str, dict[str, Any]] = {}
     for step, version, selection in parts:
         earlier = [
@@ -1514,6 +1529,11 @@ def bundle_submit(
     bundle = Bundle.objects.filter(code=bundle_code).first()
     if bundle is None:
         raise NotFound(f"没有编码为 {bundle_code} 的一件事。", field="bundle")
+    if not bundle.active:
+        raise InvalidTransition(
+            f"“{bundle.name}”已停止办理（{bundle.retire_reason}），请按各事项分别申请。",
+            code="bundle_retired",
+        )
     plan = bundle_plan(bundle, answers)
     if plan.unanswered:
         field, situation = plan.unanswered[0]
@@ -1574,6 +1594,7 @@ def bundle_submit(
                 applicant=applicant,
                 linked=linked,
                 answers=selection.answers,
+                limits=(selection.promised_limit, selection.statutory_limit),
                 rows=rows,
                 channel=Channel.ONLINE,
                 window=None,

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from onewindow.accounts.access import applicant_required
 from onewindow.accounts.selectors import request_actor
 from onewindow.catalogue import selectors as catalogue
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
 from onewindow.core.middleware import client_ip
 
@@ -220,13 +220,12 @@ def track(request: HttpRequest) -> HttpResponse:
     status = 200
     if number and tail:
         key = f"track:{client_ip(request)}"
-        tries = int(cache.get_or_set(key, 0, TRACK_WINDOW) or 0)
-        if tries >= TRACK_TRIES:
+        if ratelimit.count(key, window=TRACK_WINDOW) >= TRACK_TRIES:
             error, status = "查询过于频繁，请十分钟后再试。", 429
         else:
             case = selectors.track(number, tail)
             if case is None:
-                cache.set(key, tries + 1, TRACK_WINDOW)
+                ratelimit.hit(key, window=TRACK_WINDOW)
                 error, status = "办件编号与手机号码后四位不匹配，请核对后重新输入。", 404
     elif number or tail:
         error, status = "请同时填写办件编号和手机号码后四位。", 422
@@ -249,6 +248,9 @@ def apply_bundle(request: HttpRequest, code: str) -> HttpResponse:
     bundle = Bundle.objects.filter(code=code).first()
     if bundle is None:
         raise Http404("没有这个一件事。")
+    if not bundle.active:
+        messages.error(request, f"“{bundle.name}”已停止办理，请按各事项分别申请。")
+        return redirect("portal:guide-bundle", code=bundle.code)
     source = request.POST if request.method == "POST" else request.GET
     answers = situation_answers(source)
     plan = services.bundle_plan(bundle, answers)

@@ -46,6 +46,9 @@ ITEMS: list of dicts, one per item (事项), every key always present ([] / "" w
                       situational=True: only asked for when a situation option adds it.
     situations        [{key, question, options: [{key, answer, add, remove, note}]}] —
                       add lists situational material keys, remove lists base material keys.
+                      An option may also carry conditions (受理条件 added for that answer) and
+                      promised_limit / statutory_limit (that situation's limits, in the item's
+                      unit, promised <= statutory <= the item's statutory limit).
     faqs              [{q, a}]
     life_events       person themes (birth, schooling, work, marriage, housing, medical,
                       retirement, social_assistance, disability, death, travel)
@@ -1128,6 +1131,10 @@ ITEMS: list[dict] = [
                         "add": ["orig_permit", "change_docs"],
                         "remove": ["rules"],
                         "note": "变更经营场所地址的须重新申请",
+                        "conditions": [
+                            "变更后的经营项目、设备布局和操作流程仍符合食品安全要求，经营场所地址不变",
+                        ],
+                        "promised_limit": 3,
                     },
                     {
                         "key": "renew",
@@ -1135,6 +1142,10 @@ ITEMS: list[dict] = [
                         "add": ["orig_permit"],
                         "remove": ["layout"],
                         "note": "有效期届满前90至15个工作日内提出",
+                        "conditions": [
+                            "在许可证有效期届满前提出延续申请，许可条件未发生变化",
+                        ],
+                        "promised_limit": 2,
                     },
                 ],
             },
@@ -7186,6 +7197,10 @@ ITEMS: list[dict] = [
                         "add": ["orig_permit"],
                         "remove": ["facility"],
                         "note": "",
+                        "conditions": [
+                            "变更经营区域的，新增区域的供气设施已竣工验收合格",
+                        ],
+                        "promised_limit": 5,
                     },
                     {
                         "key": "renew",
@@ -8162,6 +8177,10 @@ ITEMS: list[dict] = [
                         "add": ["orig_permit"],
                         "remove": ["layout", "health_certs"],
                         "note": "",
+                        "conditions": [
+                            "经营场所、卫生设施和布局未发生变化",
+                        ],
+                        "promised_limit": 1,
                     },
                     {
                         "key": "renew",
@@ -8169,6 +8188,11 @@ ITEMS: list[dict] = [
                         "add": ["orig_permit"],
                         "remove": [],
                         "note": "有效期届满30日前提出",
+                        "conditions": [
+                            "在许可证有效期届满30日前提出延续申请",
+                            "近一年卫生监督检查和检测结果合格",
+                        ],
+                        "promised_limit": 3,
                     },
                 ],
             },
@@ -11484,6 +11508,8 @@ BUNDLES: list[dict] = [
 if __name__ == "__main__":
     import re
 
+    OPTION_EFFECTS = {"conditions", "promised_limit", "statutory_limit"}
+
     # Every item of demo-county.md, by department key, by its usual name.
     EXPECTED = {
         "SCJG": [
@@ -11788,10 +11814,20 @@ if __name__ == "__main__":
             okeys: set[str] = set()
             for o in s["options"]:
                 n_options += 1
-                if set(o) != {"key", "answer", "add", "remove", "note"} or o["key"] in okeys:
+                if (
+                    not {"key", "answer", "add", "remove", "note"}
+                    <= set(o)
+                    <= {"key", "answer", "add", "remove", "note", *OPTION_EFFECTS}
+                    or o["key"] in okeys
+                ):
                     err(where, f"bad option {s['key']}.{o.get('key')}")
                     continue
                 okeys.add(o["key"])
+                statutory = o.get("statutory_limit", item["statutory_limit"])
+                if not (
+                    0 <= o.get("promised_limit", 0) <= statutory <= item["statutory_limit"]
+                ) or not all(isinstance(c, str) and c for c in o.get("conditions", [])):
+                    err(where, f"{s['key']}.{o['key']} has bad conditions or limits")
                 for k in o["add"]:
                     if k not in by_key:
                         err(where, f"{s['key']}.{o['key']} adds unknown material {k}")

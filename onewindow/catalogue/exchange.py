@@ -3,14 +3,27 @@
 One workbook, one sheet per kind of row; every cell holds what a clerk reads (labels such as
 “行政许可”, “即办件”, “是/否”), never an internal code:
 
-  事项      one row per item (基本编码 … 常用说法); lists one per line (设定依据, 受理条件, 特别程序,
-            中介服务) or separated by “、” (协办部门编码, 可办理层级, 办理形式, 主题, 常用说法)
+  事项      one row per item (基本编码 … 办理流程); free-text lists one entry per line (设定依据,
+            受理条件, 特别程序, 中介服务, 常用说法: an entry may itself contain “、”); codes one
+            per line or separated by “、” (协办部门编码); labels separated by “、” (可办理层级,
+            办理形式, 主题); 时限单位 工作日/自然日/工作小时 (both limits count in it); 办理流程
+            empty for the default flow, else the hand-made flow as JSON (checked on import like
+            one saved on the staff pages)
   材料      one row per material, joined to its item by 基本编码
   收费      one row per fee
-  情形      one row per option of a situation (the question repeats on each of its options)
+  情形      one row per option of a situation (the question repeats on each of its options);
+            增加受理条件 one per line, 情形承诺时限 / 情形法定时限 in the item's unit, empty when
+            the situation keeps the item's limit (columns added later: an older workbook without
+            them keeps what the published options have)
   常见问题  one row per question
   一件事    one row per bundle; 阶段 is “1:编码、编码;2:编码” (stages in order, items of one
-            stage handled in parallel; the “n:” prefix is optional)
+            stage handled in parallel; the “n:” prefix is optional); 共用材料 and 常用说法 one per
+            line; 个人主题 / 法人主题 as on the items
+
+Columns added later (时限单位, 投诉电话, 办理流程; the bundles' 个人主题, 法人主题) may be missing
+from an older workbook: what they hold is then kept as it is. A sheet with none of its later
+columns is of the older layout, whose free-text lists were joined with “、”: a cell of it without
+a line break is still split at “、” and “，”.
 
 Import reads and checks the whole workbook first and writes nothing if any row is wrong: every
 problem comes back with its sheet, row and column (`ImportProblems.problems`). The guide rules
@@ -20,16 +33,17 @@ and points each rule's message at the cell it is about.
 Writing (`write_catalogue`, one transaction): an item whose published guide equals its rows is
 left alone; any other gets a new version through `services.item_draft_from_data` (reviewed and
 published unless importing drafts); bundles go through `services.bundle_save`, unchanged ones are
-skipped. The flow (办理流程) is not in the workbook: a new version gets the default flow for its
-limits and departments, unless the item's current flow was made by hand and still fits.
+skipped. An empty 办理流程 cell means the default flow for the row's limits and departments; a
+workbook without that column keeps the item's hand-made flow while it still fits.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import models, transaction
@@ -50,6 +64,7 @@ from .choices import (
     LIFE_EVENTS,
     Handling,
     ItemKind,
+    LimitUnit,
     MaterialForm,
     MaterialSource,
     OnlineDepth,
@@ -92,7 +107,19 @@ def _lines(value: Any) -> list[str]:
 
 
 def _split(value: Any) -> list[str]:
-    return [part.strip() for part in re.split(r"[、,，]", _text(value)) if part.strip()]
+    """Codes or labels, which never contain a separator: “、”, “,”, “，” or a new line."""
+    return [part.strip() for part in re.split(r"[、,，\n]", _text(value)) if part.strip()]
+
+
+def _entries(value: Any) -> list[str]:
+    """Free-text entries (a shared material, a colloquial phrase), one per line: an entry may
+    itself contain “、” or “，” (“水、电、气、有线电视户号”), so only a new line separates."""
+    return _lines(value)
+
+
+def _legacy_entries(value: Any) -> list[str]:
+    """The same cell in a workbook of the older layout, which joined entries with “、”."""
+    return _entries(value) if "\n" in _text(value) else _split(value)
 
 
 def _int(value: Any) -> int:
@@ -162,9 +189,15 @@ FORM = Labels(MaterialForm.choices)
 SOURCE = Labels(MaterialSource.choices)
 LEVEL = Labels(LEVELS)
 HOW = Labels(FORMS)
+UNIT = Labels((code, label.removeprefix("个")) for code, label in LimitUnit.choices)
 LIFE = Labels(LIFE_EVENTS.items())
 STAGE = Labels(BUSINESS_STAGES.items())
 TARGET = Labels([("person", "个人"), ("company", "企业")])
+
+
+def _unit(value: Any) -> str:
+    """时限单位: 工作日 when left empty (the unit of most items)."""
+    return UNIT.to_code(value) if _text(value) else LimitUnit.WORKING_DAYS.value
 
 
 # --- column layout ---------------------------------------------------------------------------
@@ -177,6 +210,11 @@ class Column:
     write: Callable[[Any], Any]
     read: Callable[[Any], Any]
     width: int = 14
+    # a column added after workbooks were already in circulation: a workbook without it is
+    # still read, and what the column holds is kept as it is (a new item gets the default)
+    optional: bool = False
+    # how a sheet of the older layout (none of its optional columns) wrote this column
+    legacy_read: Callable[[Any], Any] | None = None
 
 
 def _bounded(limit: int) -> Callable[[Any], str]:
@@ -197,6 +235,20 @@ def _col(
     width: int = 14,
     model: type[models.Model] | None = None,
     name: str | None = None,
+    optional: bool = False,
+) -> Column:
+    column = _column(header, key, kind, labels, width, model, name)
+    return replace(column, optional=True) if optional else column
+
+
+def _column(
+    header: str,
+    key: str,
+    kind: str,
+    labels: Labels | None,
+    width: int,
+    model: type[models.Model] | None,
+    name: str | None,
 ) -> Column:
     if kind == "text":
         read: Callable[[Any], str] = _text
@@ -209,8 +261,12 @@ def _col(
         return Column(header, key, lambda v: v, _count, width)
     if kind == "lines":
         return Column(header, key, lambda v: "\n".join(v or []), _lines, width)
-    if kind == "list":
-        return Column(header, key, lambda v: SEP.join(v or []), _split, width)
+    if kind == "list":  # free-text entries, one per line
+        return Column(
+            header, key, lambda v: "\n".join(v or []), _entries, width, legacy_read=_legacy_entries
+        )
+    if kind == "codes":  # codes, one per line (“、” is read too)
+        return Column(header, key, lambda v: "\n".join(v or []), _split, width)
     if kind == "bool":
         return Column(header, key, _yes, _bool, width)
     assert labels is not None
@@ -221,11 +277,52 @@ def _col(
 
 CODE = "基本编码"
 
+
+def _flow_to_text(flow: Any) -> str:
+    """A flow made by hand, as JSON; empty for the default flow (export leaves it out so that an
+    edited limit or department in the workbook gets a fitting default flow on import)."""
+    return json.dumps(flow, ensure_ascii=False, indent=1) if flow else ""
+
+
+def _flow_from_text(value: Any) -> dict[str, Any]:
+    text = _text(value)
+    if not text:
+        return {}
+    try:
+        flow = json.loads(text)
+    except ValueError as error:
+        raise CellError(
+            f"不是有效的流程数据（第 {getattr(error, 'lineno', '?')} 行附近格式有误）；"
+            "按默认流程办理的事项请留空，自定义流程请保留导出时的内容。"
+        ) from error
+    if (
+        not isinstance(flow, dict)
+        or not isinstance(flow.get("states"), list)
+        or not isinstance(flow.get("actions"), list)
+        or not all(isinstance(x, dict) for x in [*flow["states"], *flow["actions"]])
+    ):
+        raise CellError("流程数据应包含环节（states）和操作（actions）；按默认流程办理的请留空。")
+    return flow
+
+
+def _limit_or_blank(value: Any) -> int | None:
+    """A situation's own time limit: empty when it is the item's."""
+    return None if _text(value) == "" else _count(value)
+
+
+# 情形 columns of what an option changes besides materials: (key, header)
+_OPTION_EFFECTS = (
+    ("conditions", "增加受理条件"),
+    ("promised_limit", "情形承诺时限"),
+    ("statutory_limit", "情形法定时限"),
+)
+
+
 ITEM_COLUMNS = [
     _col(CODE, "code", width=16),
     _col("事项名称", "name", width=28, model=ItemVersion),
     _col("实施部门编码", "department", width=16),
-    _col("协办部门编码", "co_departments", "list", width=20),
+    _col("协办部门编码", "co_departments", "codes", width=20),
     _col("事项类型", "kind", "choice", KIND),
     _col("可办理层级", "levels", "multi", LEVEL, width=20),
     _col("权力来源", "power_source", model=ItemVersion),
@@ -235,6 +332,7 @@ ITEM_COLUMNS = [
     _col("办件类型", "handling", "choice", HANDLING, width=10),
     _col("法定时限", "statutory_limit", "int", width=10),
     _col("承诺时限", "promised_limit", "int", width=10),
+    Column("时限单位", "limit_unit", UNIT.to_label, _unit, 10, optional=True),
     _col("时限说明", "limit_note", width=20, model=ItemVersion),
     _col("办理形式", "forms", "multi", HOW, width=20),
     _col("到现场次数", "visits", "int", width=10),
@@ -246,9 +344,11 @@ ITEM_COLUMNS = [
     _col("办理地点", "place", width=20, model=ItemVersion),
     _col("办理时间", "hours", width=20, model=ItemVersion),
     _col("咨询电话", "phone", width=16, model=ItemVersion),
+    _col("投诉电话", "complaint_phone", width=16, model=ItemVersion, optional=True),
     _col("个人主题", "life_events", "multi", LIFE, width=16),
     _col("法人主题", "business_stages", "multi", STAGE, width=16),
     _col("常用说法", "keywords", "list", width=24),
+    Column("办理流程", "flow", _flow_to_text, _flow_from_text, 30, optional=True),
 ]
 MATERIAL_COLUMNS = [
     _col(CODE, "code", width=16),
@@ -276,9 +376,13 @@ SITUATION_COLUMNS = [
     _col("问题", "question", width=30, model=Situation),
     _col("选项标识", "key", model=SituationOption),
     _col("选项", "answer", width=20, model=SituationOption),
-    _col("增加材料", "add", "list", width=20),
-    _col("去除材料", "remove", "list", width=20),
+    _col("增加材料", "add", "codes", width=20),
+    _col("去除材料", "remove", "codes", width=20),
     _col("说明", "note", width=30, model=SituationOption),
+    # what the option changes besides materials (added later: optional, see _OPTION_EFFECTS)
+    _col("增加受理条件", "conditions", "lines", width=30, optional=True),
+    Column("情形承诺时限", "promised_limit", lambda v: v, _limit_or_blank, 12, optional=True),
+    Column("情形法定时限", "statutory_limit", lambda v: v, _limit_or_blank, 12, optional=True),
 ]
 FAQ_COLUMNS = [
     _col(CODE, "code", width=16),
@@ -321,7 +425,11 @@ BUNDLE_COLUMNS = [
     Column("阶段", "order", _stages_to_text, _stages_from_text, 40),
     _col("共用材料", "shared_materials", "list", width=24),
     _col("常用说法", "keywords", "list", width=24),
+    _col("个人主题", "life_events", "multi", LIFE, width=16, optional=True),
+    _col("法人主题", "business_stages", "multi", STAGE, width=16, optional=True),
 ]
+
+BUNDLE_HEADERS = {c.key: c.header for c in BUNDLE_COLUMNS}
 
 SHEETS: dict[str, list[Column]] = {
     ITEMS: ITEM_COLUMNS,
@@ -364,6 +472,8 @@ def export_catalogue(path_or_stream: PathOrStream) -> int:
         assert item.published is not None
         data = services.version_as_data(item.published)
         code = data["code"]
+        if data["flow"] == _default_flow(data):
+            data["flow"] = {}  # the default flow: an empty cell (generated again on import)
         sheets[ITEMS].append(_row(ITEM_COLUMNS, data))
         for m in data["materials"]:
             sheets[MATERIALS].append(_row(MATERIAL_COLUMNS, {**m, "code": code}))
@@ -377,25 +487,9 @@ def export_catalogue(path_or_stream: PathOrStream) -> int:
             sheets[FAQS].append(_row(FAQ_COLUMNS, {**q, "code": code}))
         count += 1
     for bundle in Bundle.objects.prefetch_related("steps__item").order_by("code"):
-        sheets[BUNDLES].append(_row(BUNDLE_COLUMNS, _bundle_data(bundle)))
+        sheets[BUNDLES].append(_row(BUNDLE_COLUMNS, services.bundle_as_data(bundle)))
     book.save(path_or_stream)
     return count
-
-
-def _bundle_data(bundle: Bundle) -> dict[str, Any]:
-    stages: dict[int, list[str]] = {}
-    for step in bundle.steps.all():
-        stages.setdefault(step.stage, []).append(step.item.code)
-    return {
-        "code": bundle.code,
-        "name": bundle.name,
-        "description": bundle.description,
-        "target": bundle.target,
-        "promised_limit": bundle.promised_limit,
-        "order": [stages[n] for n in sorted(stages)],
-        "shared_materials": list(bundle.shared_materials),
-        "keywords": list(bundle.keywords),
-    }
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -472,22 +566,26 @@ class _Reader:
         header = [_text(v) for v in raw[0]] if raw else []
         positions: dict[str, int] = {}
         for column in columns:
-            if column.header not in header:
-                self.problem(title, 1, column.header, f"缺少列「{column.header}」。")
-            else:
+            if column.header in header:
                 positions[column.key] = header.index(column.header)
-        if len(positions) != len(columns):
+            elif not column.optional:
+                self.problem(title, 1, column.header, f"缺少列「{column.header}」。")
+        if any(not c.optional and c.key not in positions for c in columns):
             return []
+        present = [c for c in columns if c.key in positions]  # an absent optional column: kept
+        # a sheet without any of its later columns was written by the older layout
+        legacy = any(c.optional for c in columns) and not any(c.optional for c in present)
         out: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(raw[1:], start=2):
             if all(_text(v) == "" for v in values):
                 continue
             row: dict[str, Any] = {}
-            for column in columns:
+            for column in present:
                 index = positions[column.key]
                 value = values[index] if index < len(values) else None
                 try:
-                    row[column.key] = column.read(value)
+                    read = column.legacy_read if legacy and column.legacy_read else column.read
+                    row[column.key] = read(value)
                 except CellError as error:
                     self.problem(title, number, column.header, str(error))
                     row[column.key] = None
@@ -497,6 +595,8 @@ class _Reader:
 
 # Where a message of services._problems points to: (words in the message, sheet, column).
 _RULE_COLUMNS = [
+    ("办理流程：", ITEMS, "办理流程"),
+    ("时限单位", ITEMS, "时限单位"),
     ("基本编码", ITEMS, CODE),
     ("事项类型", ITEMS, "事项类型"),
     ("办件类型", ITEMS, "办件类型"),
@@ -632,6 +732,7 @@ def read_catalogue(
             column = "问题" if not row["q"] else "解答"
             reader.problem(FAQS, number, column, f"{column}不能为空。")
         item.data["faqs"].append({"q": row["q"], "a": row["a"]})
+    kept = _kept_option_effects(sheets[SITUATIONS])
     for number, row in sheets[SITUATIONS]:
         if (item := owner(SITUATIONS, number, row)) is None:
             continue
@@ -668,13 +769,17 @@ def read_catalogue(
                 "note": row["note"],
                 "add": sorted(row["add"] or []),
                 "remove": sorted(row["remove"] or []),
+                **_option_effects(row, item.data["code"], situation["key"], kept),
             }
         )
+        option = situation["options"][-1]
+        for name, message in services.option_problems(option, item.data):
+            reader.problem(SITUATIONS, number, dict(_OPTION_EFFECTS)[name], message)
 
     for item in parsed.values():
         for message in services._problems(item.data):
-            if "引用了不存在的材料" in message:
-                continue  # reported above, on the option's own row
+            if "”的选项“" in message:
+                continue  # a situation option's rule: reported above, on the option's own row
             _, _, text = message.partition("：")
             sheet, row_number, rule_column = _locate(message, item)
             if rule_column == "法定时限" and any(
@@ -705,6 +810,12 @@ def read_catalogue(
             reader.problem(BUNDLES, number, "阶段", f"找不到事项 {SEP.join(missing)}。")
         elif len(codes) != len(set(codes)):
             reader.problem(BUNDLES, number, "阶段", "同一事项在一件事中出现了多次。")
+        elif not any(p.sheet == BUNDLES and p.row == number for p in reader.problems):
+            try:  # the rest of the rules the service holds (code format, limit, lengths)
+                services.bundle_check(row, known=known)
+            except InvalidInput as exc:
+                column = BUNDLE_HEADERS.get(exc.field or "", "编码")
+                reader.problem(BUNDLES, number, column, exc.message)
         bundles.append(row)
 
     if reader.problems:
@@ -712,8 +823,54 @@ def read_catalogue(
     return [p.data for p in parsed.values()], bundles
 
 
-def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in data.items() if k not in ("flow", "change_note")}
+def _default_flow(data: dict[str, Any]) -> dict[str, Any]:
+    """The flow an item gets when none was made by hand, from its limits and departments."""
+    return default_flow(
+        handling=data["handling"],
+        promised_limit=data["promised_limit"],
+        department=data["department"],
+        co_departments=list(data["co_departments"]),
+    )
+
+
+def _kept_option_effects(
+    rows: list[tuple[int, dict[str, Any]]],
+) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """An older workbook lacks the columns of what an option changes besides materials: the
+    published options keep theirs, (item code, situation key, option key) → values. One query,
+    only when a column is missing."""
+    if not rows or all(key in rows[0][1] for key, _ in _OPTION_EFFECTS):
+        return {}
+    codes = {row["code"] for _, row in rows}
+    found = SituationOption.objects.filter(
+        situation__version__status=VersionStatus.PUBLISHED,
+        situation__version__item__code__in=codes,
+    ).values_list(
+        "situation__version__item__code",
+        "situation__key",
+        "key",
+        *(key for key, _ in _OPTION_EFFECTS),
+    )
+    return {
+        (code, situation, option): dict(zip((key for key, _ in _OPTION_EFFECTS), rest, strict=True))
+        for code, situation, option, *rest in found
+    }
+
+
+def _option_effects(
+    row: dict[str, Any], code: str, situation: str, kept: dict[tuple[str, str, str], Any]
+) -> dict[str, Any]:
+    """The option's conditions and limits from its row, or (column missing) as published."""
+    old = kept.get((code, situation, row["key"]), {})
+    out: dict[str, Any] = {}
+    for key, _ in _OPTION_EFFECTS:
+        value = row[key] if key in row else old.get(key)
+        out[key] = list(value or []) if key == "conditions" else value
+    return out
+
+
+def _comparable(data: dict[str, Any], *, flow: bool = True) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if k != "change_note" and (flow or k != "flow")}
     for situation in out.get("situations", []):
         for option in situation["options"]:
             option["add"], option["remove"] = sorted(option["add"]), sorted(option["remove"])
@@ -742,17 +899,18 @@ def _flow_to_keep(current: dict[str, Any], data: dict[str, Any], departments: se
     flow = current.get("flow")
     if not flow or current["co_departments"] != data["co_departments"]:
         return None
-    generated = default_flow(
-        handling=current["handling"],
-        promised_limit=current["promised_limit"],
-        department=current["department"],
-        co_departments=current["co_departments"],
-    )
-    if flow == generated:
+    if flow == _default_flow(current):
         return None
-    if flow_problems(flow, promised_limit=data["promised_limit"], departments=departments):
+    unit = LimitUnit(data.get("limit_unit") or LimitUnit.WORKING_DAYS).label
+    if flow_problems(
+        flow, promised_limit=data["promised_limit"], departments=departments, unit=unit
+    ):
         return None
     return flow
+
+
+# item fields whose column an older workbook lacks: kept from the current guide when absent
+_KEPT_WHEN_ABSENT = tuple(c.key for c in ITEM_COLUMNS if c.optional and c.key != "flow")
 
 
 def write_catalogue(
@@ -772,11 +930,24 @@ def write_catalogue(
                 Item.objects.select_related("published", "region").filter(code=data["code"]).first()
             )
             current = services.version_as_data(item.published) if item and item.published else None
-            if current is not None and _comparable(current) == _comparable(data):
+            data = dict(data)
+            for key in _KEPT_WHEN_ABSENT:
+                if key not in data and current is not None:
+                    data[key] = current[key]
+            with_flow = "flow" in data  # the workbook has the 办理流程 column
+            if with_flow and not data["flow"]:
+                data["flow"] = _default_flow(data)  # an empty cell: the default flow
+            if current is not None and _comparable(current, flow=with_flow) == _comparable(
+                data, flow=with_flow
+            ):
                 result.unchanged += 1
             else:
-                data = dict(data, change_note="Excel 导入")
-                if current is not None and (flow := _flow_to_keep(current, data, departments)):
+                data["change_note"] = "Excel 导入"
+                if (
+                    not with_flow
+                    and current is not None
+                    and (flow := _flow_to_keep(current, data, departments))
+                ):
                     data["flow"] = flow
                 region = (
                     item.region
@@ -799,13 +970,13 @@ def write_catalogue(
             existing = (
                 Bundle.objects.prefetch_related("steps__item").filter(code=row["code"]).first()
             )
-            if existing is not None and _bundle_data(existing) == row:
+            data = dict(row)
+            for key in ("life_events", "business_stages"):  # an older workbook lacks them
+                if key not in data:
+                    data[key] = list(getattr(existing, key)) if existing is not None else []
+            if existing is not None and services.bundle_as_data(existing) == data:
                 result.bundles_unchanged += 1
                 continue
-            data = dict(row)
-            if existing is not None:  # not in the sheet: keep what the bundle has
-                data["life_events"] = existing.life_events
-                data["business_stages"] = existing.business_stages
             services.bundle_save(data=data, actor=actor)
             result.bundles += 1
     return result

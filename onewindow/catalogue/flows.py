@@ -23,8 +23,17 @@ from onewindow.accounts.choices import Role
 STATE_KINDS = {"start": "开始", "task": "办理", "joint": "并联审批", "end": "办结"}
 
 
-def flow_problems(flow: dict[str, Any], *, promised_limit: int, departments: set[str]) -> list[str]:
-    """Every rule the flow breaks, in words a catalogue clerk understands (empty when valid)."""
+def flow_problems(
+    flow: dict[str, Any],
+    *,
+    promised_limit: int,
+    departments: set[str],
+    unit: str = "个工作日",
+) -> list[str]:
+    """Every rule the flow breaks, in words a catalogue clerk understands (empty when valid).
+    `unit` is the item's time-limit unit as the guide says it (“个工作日”, “个自然日” …): the
+    state limits count in the item's unit."""
+    bare_unit = unit.removeprefix("个")
     problems: list[str] = []
     states = {s["key"]: s for s in flow.get("states", [])}
     names = {k: s.get("name", k) for k, s in states.items()}
@@ -42,7 +51,7 @@ def flow_problems(flow: dict[str, Any], *, promised_limit: int, departments: set
             problems.append(f"环节“{names[key]}”的类型无效。")
         limit = state.get("limit", 0)
         if not isinstance(limit, int) or limit < 0:
-            problems.append(f"环节“{names[key]}”的时限应为不小于 0 的整数（工作日）。")
+            problems.append(f"环节“{names[key]}”的时限应为不小于 0 的整数（{bare_unit}）。")
         bad_roles = set(state.get("roles", [])) - set(Role.values)
         if bad_roles:
             problems.append(f"环节“{names[key]}”含有未知角色：{'、'.join(sorted(bad_roles))}。")
@@ -60,7 +69,7 @@ def flow_problems(flow: dict[str, Any], *, promised_limit: int, departments: set
                     )
                 if branch.get("limit", 0) > limit:
                     problems.append(
-                        f"并联环节“{names[key]}”中部门时限超过了环节时限 {limit} 个工作日。"
+                        f"并联环节“{names[key]}”中部门时限超过了环节时限 {limit} {unit}。"
                     )
     graph: dict[str, list[str]] = {k: [] for k in states}
     for action in actions:
@@ -97,8 +106,8 @@ def flow_problems(flow: dict[str, Any], *, promised_limit: int, departments: set
         if longest > promised_limit:
             route = " → ".join(names[k] for k in path)
             problems.append(
-                f"各环节时限合计可达 {longest} 个工作日（{route}），超过了承诺时限 "
-                f"{promised_limit} 个工作日。"
+                f"各环节时限合计可达 {longest} {unit}（{route}），超过了承诺时限 "
+                f"{promised_limit} {unit}。"
             )
     return problems
 

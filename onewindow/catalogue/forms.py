@@ -11,8 +11,10 @@ from django import forms
 from onewindow.org.models import Department, Region, Window
 
 from .choices import (
+    BUSINESS_STAGES,
     FORMS,
     LEVELS,
+    LIFE_EVENTS,
     Handling,
     ItemKind,
     LimitUnit,
@@ -197,6 +199,18 @@ class SituationRowForm(RowForm):
     remove = forms.MultipleChoiceField(
         label="去除材料", required=False, widget=forms.CheckboxSelectMultiple
     )
+    conditions = forms.CharField(
+        label="增加受理条件",
+        required=False,
+        help_text="选择该选项时另需满足的条件，每行一条。",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    promised_limit = forms.IntegerField(
+        label="承诺时限", required=False, min_value=0, max_value=3650, help_text="不变的留空"
+    )
+    statutory_limit = forms.IntegerField(
+        label="法定时限", required=False, min_value=0, max_value=3650, help_text="不变的留空"
+    )
 
     def __init__(
         self, *args: Any, materials: list[tuple[str, str]] | None = None, **kwargs: Any
@@ -249,6 +263,9 @@ def situation_rows(situations: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "note": o.get("note", ""),
             "add": list(o.get("add", [])),
             "remove": list(o.get("remove", [])),
+            "conditions": "\n".join(o.get("conditions") or []),
+            "promised_limit": o.get("promised_limit"),
+            "statutory_limit": o.get("statutory_limit"),
         }
         for s in situations
         for o in s.get("options", [])
@@ -271,6 +288,9 @@ def situations_from(formset: Any) -> list[dict[str, Any]]:
                 "note": str(row.get("note") or "").strip(),
                 "add": list(row.get("add") or []),
                 "remove": list(row.get("remove") or []),
+                "conditions": _lines(str(row.get("conditions") or "")),
+                "promised_limit": row.get("promised_limit"),
+                "statutory_limit": row.get("statutory_limit"),
             }
         )
     return list(grouped.values())
@@ -393,3 +413,135 @@ class WindowAuthorisationForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(label="撤销原因", max_length=200)
+
+
+class BundleForm(forms.Form):
+    """A "one thing" bundle's own fields; its items come from `BundleStepFormSet`."""
+
+    code = forms.CharField(
+        label="编码",
+        max_length=20,
+        help_text="1 至 20 位字母、数字、“-”或“_”，例如 YJS-003；保存后不可更改。",
+    )
+    name = forms.CharField(label="名称", max_length=100, help_text="例如：开餐馆一件事")
+    target = forms.ChoiceField(
+        label="服务对象",
+        choices=[("person", "个人"), ("company", "企业")],
+        widget=forms.RadioSelect,
+        initial="person",
+    )
+    promised_limit = forms.IntegerField(
+        label="承诺办结时限（工作日）",
+        min_value=1,
+        max_value=365,
+        help_text="一件事从受理到全部办结的承诺时限。",
+    )
+    description = forms.CharField(
+        label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    shared_materials = forms.CharField(
+        label="共用材料",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="各事项都要的材料只交一份，每行一项，例如：营业执照",
+    )
+    keywords = forms.CharField(
+        label="常用说法",
+        required=False,
+        help_text="群众怎么说这件事，搜索时能找到，用顿号分隔，例如：我想开饭店、开餐馆",
+    )
+    life_events = forms.MultipleChoiceField(
+        label="个人主题",
+        required=False,
+        choices=list(LIFE_EVENTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    business_stages = forms.MultipleChoiceField(
+        label="法人主题",
+        required=False,
+        choices=list(BUSINESS_STAGES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # when the editor was loaded (`Bundle.updated_at`, ISO 8601 with microseconds): a bundle
+    # changed since is refused, not overwritten
+    updated = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def data_dict(self, stages: list[list[str]]) -> dict[str, Any]:
+        """The cleaned fields in `services.bundle_save`'s shape."""
+        d = self.cleaned_data
+        return {
+            "code": d["code"].strip(),
+            "name": d["name"].strip(),
+            "target": d["target"],
+            "promised_limit": d["promised_limit"],
+            "description": d["description"],
+            "shared_materials": _lines(d["shared_materials"]),
+            "keywords": _words(d["keywords"]),
+            "life_events": d["life_events"],
+            "business_stages": d["business_stages"],
+            "order": stages,
+        }
+
+    @staticmethod
+    def initial_from(data: dict[str, Any], updated: str) -> dict[str, Any]:
+        return {
+            **{k: v for k, v in data.items() if k != "order"},
+            "shared_materials": "\n".join(data["shared_materials"]),
+            "keywords": "、".join(data["keywords"]),
+            "updated": updated,
+        }
+
+
+class BundleStepForm(RowForm):
+    """One item of a bundle: its stage (same number: in parallel) and the item, typed as its code
+    or picked from the list of published items ("002001005000 食品经营许可")."""
+
+    stage = forms.IntegerField(label="阶段", min_value=1, max_value=20, required=False)
+    item = forms.CharField(
+        label="事项",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "bundle-items", "autocomplete": "off"}),
+    )
+
+    def clean_item(self) -> str:
+        value = self.cleaned_data["item"].strip()
+        return value.split()[0] if value else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        missing = not data.get("stage") and "stage" not in self.errors
+        if data.get("item") and missing and not data.get("DELETE"):
+            self.add_error("stage", "请填写阶段序号。")
+        return data
+
+
+def stages_from(formset: Any) -> list[list[str]]:
+    """A valid `BundleStepFormSet`'s items grouped by stage, stages in order."""
+    by_stage: dict[int, list[str]] = {}
+    for row in rows_from(formset, ("item",)):
+        by_stage.setdefault(row["stage"], []).append(row["item"])
+    return [by_stage[n] for n in sorted(by_stage)]
+
+
+class BaseBundleStepFormSet(forms.BaseFormSet):
+    """A gap in the stage numbers (1, 3) is an error, so nobody loses a stage to a renumbering
+    they did not see."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        numbers = sorted({row["stage"] for row in rows_from(self, ("item",))})
+        if not numbers:
+            raise forms.ValidationError("请至少列出一个事项。")
+        if numbers != list(range(1, len(numbers) + 1)):
+            gap = next(n for n in range(1, numbers[-1] + 1) if n not in numbers)
+            raise forms.ValidationError(
+                f"第 {gap} 阶段没有事项：阶段须从 1 起连续编号（已填：{'、'.join(map(str, numbers))}）。"
+            )
+
+
+BundleStepFormSet = forms.formset_factory(
+    BundleStepForm, formset=BaseBundleStepFormSet, extra=3, can_delete=True
+)

@@ -7,10 +7,15 @@ every case will bind to the version it was submitted under.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 
 from onewindow.core.errors import InvalidTransition
 from onewindow.core.models import TimeStampedModel
@@ -60,7 +65,87 @@ class Item(TimeStampedModel):
         return f"{self.code}{self.region.code[:6]}{self.department.code.rsplit('-', 1)[-1]}"
 
 
+FROZEN_MESSAGE = "已发布的版本不能修改，请新建修订草稿。"
+
+# What guards a published (or superseded) version, and what cannot:
+#   guarded   ItemVersion.save / delete; save / delete of every child (materials, fees, faqs,
+#             situations, situation options); QuerySet.update / delete / bulk_create /
+#             bulk_update of versions and children (`FrozenGuardQuerySet`); the many-to-many
+#             links co_departments, options' adds / removes, from either side (`m2m_changed`).
+#   not guarded  raw SQL, the auto-created through tables used directly
+#             (`ItemVersion.co_departments.through.objects…`), `QuerySet._raw_delete`, and
+#             migrations (historical models have no custom methods).
+_unfrozen: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "catalogue_unfrozen", default=False
+)
+
+
+@contextlib.contextmanager
+def frozen_guard_off() -> Iterator[None]:
+    """Lift the guard for a block: only to purge a whole catalogue (the test fixture that sets
+    the demo catalogue aside). Never for editing a guide: edit a new draft instead."""
+    token = _unfrozen.set(True)
+    try:
+        yield
+    finally:
+        _unfrozen.reset(token)
+
+
+def _refuse_if_frozen(versions: models.QuerySet[Any]) -> None:
+    """Raise if any of `versions` (a queryset of ItemVersion) is published or superseded."""
+    if not _unfrozen.get() and versions.filter(status__in=FROZEN_STATUSES).exists():
+        raise InvalidTransition(FROZEN_MESSAGE)
+
+
+class FrozenGuardQuerySet(models.QuerySet[Any]):
+    """Bulk writes refused when they touch a frozen version. `version_path` is the lookup from
+    the row to its ItemVersion ("" for versions themselves)."""
+
+    version_path = "version"
+
+    def _versions(self) -> models.QuerySet[Any]:
+        if not self.version_path:
+            return ItemVersion.objects.filter(pk__in=self.values("pk"))
+        return ItemVersion.objects.filter(
+            pk__in=self.values(self.version_path).order_by().distinct()
+        )
+
+    def _guard_objs(self, objs: Iterable[Any]) -> list[Any]:
+        objs = list(objs)
+        ids = {self.model.version_id_of(o) for o in objs}
+        _refuse_if_frozen(ItemVersion.objects.filter(pk__in=[i for i in ids if i is not None]))
+        return objs
+
+    def update(self, **kwargs: Any) -> int:
+        _refuse_if_frozen(self._versions())
+        return super().update(**kwargs)
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse_if_frozen(self._versions())
+        return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        return super().bulk_create(self._guard_objs(objs), *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> int:
+        return super().bulk_update(self._guard_objs(objs), *args, **kwargs)
+
+
+class VersionQuerySet(FrozenGuardQuerySet):
+    """Versions: a bulk update or delete may touch drafts and reviewed versions only (publication
+    supersedes the replaced version through `ItemVersion.save`, which allows that one step)."""
+
+    version_path = ""
+
+
 class ItemVersion(TimeStampedModel):
+    objects = VersionQuerySet.as_manager()
+
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField("版本号")
     status = models.CharField(
@@ -159,25 +244,49 @@ class ItemVersion(TimeStampedModel):
                 and self.status == VersionStatus.SUPERSEDED
                 and set(kwargs.get("update_fields") or ()) <= {"status", "updated_at"}
             ):
-                raise InvalidTransition("已发布的版本不能修改，请新建修订草稿。")
+                raise InvalidTransition(FROZEN_MESSAGE)
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.pk is not None:
+            _refuse_if_frozen(ItemVersion.objects.filter(pk=self.pk))
+        return super().delete(*args, **kwargs)
+
+    @staticmethod
+    def version_id_of(obj: ItemVersion) -> int | None:
+        return obj.pk
 
 
 class VersionChild(models.Model):
-    """Rows that belong to one version: frozen with it."""
+    """Rows that belong to one version: frozen with it (save, delete, bulk writes)."""
 
     version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="+")
     order = models.PositiveSmallIntegerField("顺序", default=0)
+
+    objects = FrozenGuardQuerySet.as_manager()
 
     class Meta:
         abstract = True
         ordering = ["order", "id"]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        status = ItemVersion.objects.filter(pk=self.version_id).values_list("status", flat=True)
-        if status.first() in FROZEN_STATUSES:
-            raise InvalidTransition("已发布的版本不能修改，请新建修订草稿。")
+        self._refuse_if_frozen()
+        if self.pk is not None and not self._state.adding:
+            # moved from a frozen version to a draft is a change of the frozen one too
+            stored = type(self)._base_manager.filter(pk=self.pk).values("version_id")
+            _refuse_if_frozen(ItemVersion.objects.filter(pk__in=stored))
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+    @staticmethod
+    def version_id_of(obj: Any) -> int | None:
+        return obj.version_id
+
+    def _refuse_if_frozen(self) -> None:
+        _refuse_if_frozen(ItemVersion.objects.filter(pk__in=[self.version_id_of(self)]))
 
 
 class Material(VersionChild):
@@ -271,7 +380,21 @@ class Situation(VersionChild):
         return self.question
 
 
+class OptionQuerySet(FrozenGuardQuerySet):
+    version_path = "situation__version"
+
+    def _guard_objs(self, objs: Iterable[Any]) -> list[Any]:
+        objs = list(objs)
+        situations = Situation.objects.filter(pk__in={o.situation_id for o in objs})
+        _refuse_if_frozen(ItemVersion.objects.filter(pk__in=situations.values("version")))
+        return objs
+
+
 class SituationOption(models.Model):
+    """One answer to a situation question and what choosing it changes: materials added or
+    removed, acceptance conditions added, and the time limits for that situation (in the
+    version's unit; empty: the item's own limit). Frozen with its version."""
+
     situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="options")
     key = models.CharField("标识", max_length=40)
     answer = models.CharField("选项", max_length=100)
@@ -279,17 +402,103 @@ class SituationOption(models.Model):
     order = models.PositiveSmallIntegerField("顺序", default=0)
     adds = models.ManyToManyField(Material, blank=True, related_name="added_by")
     removes = models.ManyToManyField(Material, blank=True, related_name="removed_by")
+    conditions = models.JSONField(
+        "增加的受理条件", default=list, blank=True, help_text="选择该选项时另需满足的条件"
+    )
+    promised_limit = models.PositiveIntegerField(
+        "该情形承诺时限", null=True, blank=True, help_text="不填则按事项的承诺时限"
+    )
+    statutory_limit = models.PositiveIntegerField(
+        "该情形法定时限", null=True, blank=True, help_text="不填则按事项的法定时限"
+    )
+
+    objects = OptionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "情形选项"
         verbose_name_plural = "情形选项"
         ordering = ["order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["situation", "key"], name="catalogue_option_key")
+            models.UniqueConstraint(fields=["situation", "key"], name="catalogue_option_key"),
+            models.CheckConstraint(
+                condition=models.Q(promised_limit__isnull=True)
+                | models.Q(statutory_limit__isnull=True)
+                | models.Q(promised_limit__lte=models.F("statutory_limit")),
+                name="catalogue_option_promised_within_statutory",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.answer
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_if_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_frozen(self) -> None:
+        situations = Situation.objects.filter(pk=self.situation_id)
+        if self.pk is not None and not self._state.adding:
+            stored = SituationOption._base_manager.filter(pk=self.pk).values("situation_id")
+            situations = Situation.objects.filter(
+                models.Q(pk=self.situation_id) | models.Q(pk__in=stored)
+            )
+        _refuse_if_frozen(ItemVersion.objects.filter(pk__in=situations.values("version")))
+
+
+def _guard_links(
+    *, action: str, reverse: bool, instance: Any, pk_set: set[Any] | None, forward: Any, back: Any
+) -> None:
+    """Refuse adding, removing or clearing a many-to-many link that belongs to a frozen version.
+    `forward(ids)` / `back(ids)` give the versions of the owning side / the other side's rows."""
+    if _unfrozen.get() or action not in ("pre_add", "pre_remove", "pre_clear"):
+        return
+    if not reverse:
+        versions = forward([instance.pk])
+    elif pk_set is not None:
+        versions = forward(list(pk_set))
+    else:  # clear from the other side: every owner linked to `instance`
+        versions = back([instance.pk])
+    _refuse_if_frozen(versions)
+
+
+def _option_versions(ids: list[Any]) -> models.QuerySet[Any]:
+    return ItemVersion.objects.filter(situations__options__pk__in=ids)
+
+
+@receiver(m2m_changed, sender=ItemVersion.co_departments.through)
+def _freeze_co_departments(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    _guard_links(
+        action=action,
+        reverse=reverse,
+        instance=instance,
+        pk_set=pk_set,
+        forward=lambda ids: ItemVersion.objects.filter(pk__in=ids),
+        back=lambda ids: ItemVersion.objects.filter(co_departments__pk__in=ids),
+    )
+
+
+@receiver(m2m_changed, sender=SituationOption.adds.through)
+@receiver(m2m_changed, sender=SituationOption.removes.through)
+def _freeze_option_materials(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    link = "adds" if sender is SituationOption.adds.through else "removes"
+    _guard_links(
+        action=action,
+        reverse=reverse,
+        instance=instance,
+        pk_set=pk_set,
+        forward=_option_versions,
+        back=lambda ids: ItemVersion.objects.filter(
+            **{f"situations__options__{link}__pk__in": ids}
+        ),
+    )
 
 
 class Bundle(TimeStampedModel):
@@ -306,6 +515,10 @@ class Bundle(TimeStampedModel):
     keywords = models.JSONField("常用说法", default=list, blank=True)
     life_events = models.JSONField("个人主题", default=list, blank=True)
     business_stages = models.JSONField("法人主题", default=list, blank=True)
+    # 停止办理: no longer offered in the hall or the search, no new application; kept (its
+    # applications refer to it) and may be offered again
+    active = models.BooleanField("在办", default=True)
+    retire_reason = models.CharField("停止办理原因", max_length=200, blank=True)
     items: models.ManyToManyField[Item, BundleItem] = models.ManyToManyField(
         Item, through="BundleItem", related_name="bundles"
     )

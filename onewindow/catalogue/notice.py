@@ -15,7 +15,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .choices import Handling, MaterialSource
 from .models import Item, ItemVersion
-from .selectors import materials_for
+from .selectors import guide_for
 
 CSS_PATH = Path(__file__).parent / "templates" / "catalogue" / "notice.css"
 FREE_SOURCES = {MaterialSource.AUTHORITY, MaterialSource.LICENCE}
@@ -50,7 +50,7 @@ def notice_context(
     version = item.published
     if version is None:
         raise ValueError("事项尚未发布，不能打印告知单。")
-    selection = materials_for(version, answers)
+    selection = guide_for(version, answers)
     situation_rows = []
     for situation in version.situations.all():
         key = selection.answers.get(situation.key)
@@ -76,9 +76,10 @@ def notice_context(
         "centre_name": centre_name,
         "situations": situation_rows,
         "materials": materials,
-        "conditions": version.conditions or [],
-        "promised": _limit(version, version.promised_limit),
-        "statutory": _limit(version, version.statutory_limit),
+        "conditions": selection.conditions,
+        "promised": _limit(version, selection.promised_limit),
+        "statutory": _limit(version, selection.statutory_limit),
+        "limited_by": selection.limited_by,
         "fees": list(version.fees.all()),
         "qr": segno.make(guide_url, error="m").svg_data_uri(scale=4),
         "guide_url": guide_url,

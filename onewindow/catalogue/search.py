@@ -92,6 +92,8 @@ SYNONYMS: dict[str, str] = {
     "公章": "印章刻制",
     "发票": "发票领用",
     "报税": "纳税人",
+    "开诊所": "医疗机构",
+    "诊所": "医疗机构",
     "开药店": "药品零售",
     "药店": "药品零售",
     "盖房": "乡村建设规划许可",
@@ -319,7 +321,7 @@ def build_index() -> SearchIndex:
         .select_related("published", "department")
         .prefetch_related("published__materials")
     )
-    bundles = list(Bundle.objects.prefetch_related("steps__item__published"))
+    bundles = list(Bundle.objects.filter(active=True).prefetch_related("steps__item__published"))
     versions = [(item, item.published) for item in items if item.published is not None]
     learn_terms(
         [t for _, v in versions for t in (v.name, v.result_name, *v.keywords)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,14 +16,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from onewindow.accounts.permissions import admin_role
-from onewindow.accounts.selectors import audit_role
+from onewindow.accounts.selectors import audit_role, has_permission
 from onewindow.audit.services import audit_record
 from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed
 from onewindow.org.models import Department, Region
 
 from .choices import (
+    BUSINESS_STAGES,
     FORMS,
     LEVELS,
+    LIFE_EVENTS,
     Handling,
     ItemKind,
     LimitUnit,
@@ -56,6 +59,7 @@ SCALAR_FIELDS = (
     "handling",
     "statutory_limit",
     "promised_limit",
+    "limit_unit",
     "limit_note",
     "forms",
     "visits",
@@ -67,6 +71,7 @@ SCALAR_FIELDS = (
     "place",
     "hours",
     "phone",
+    "complaint_phone",
     "life_events",
     "business_stages",
     "keywords",
@@ -91,16 +96,21 @@ def _problems(data: dict[str, Any]) -> list[str]:
     if data.get("department") and data.get("department") in (data.get("co_departments") or []):
         bad("协办部门不能包括实施部门本身，请取消勾选实施部门。")
     statutory, promised = data.get("statutory_limit"), data.get("promised_limit")
+    unit_code = data.get("limit_unit") or LimitUnit.WORKING_DAYS
+    if unit_code not in LimitUnit.values:
+        bad("时限单位无效，应为工作日、自然日或工作小时。")
+        unit_code = LimitUnit.WORKING_DAYS
+    unit = LimitUnit(unit_code).label  # “个工作日”, “个自然日”, “个工作小时”
     if (
         not isinstance(statutory, int)
         or not isinstance(promised, int)
         or statutory < 0
         or promised < 0
     ):
-        bad("法定时限和承诺时限应为不小于 0 的整数（工作日）。")
+        bad(f"法定时限和承诺时限应为不小于 0 的整数（{unit.removeprefix('个')}）。")
     elif promised > statutory:
         bad(
-            f"承诺时限 {promised} 个工作日超过了法定时限 {statutory} 个工作日，承诺时限不得长于法定时限。"
+            f"承诺时限 {promised} {unit}超过了法定时限 {statutory} {unit}，承诺时限不得长于法定时限。"
         )
     elif data.get("handling") == Handling.IMMEDIATE and promised != 0:
         bad("即办件的承诺时限应为 0（当场办结）。")
@@ -135,12 +145,78 @@ def _problems(data: dict[str, Any]) -> list[str]:
                     bad(
                         f"情形“{situation.get('question')}”的选项“{option.get('answer')}”引用了不存在的材料 {key}。"
                     )
+            for _, message in option_problems(option, data):
+                bad(f"情形“{situation.get('question')}”的选项“{option.get('answer')}”：{message}")
     if data.get("flow") and not out:
         departments = set(Department.objects.values_list("code", flat=True))
         for problem in flow_problems(
-            data["flow"], promised_limit=promised or 0, departments=departments
+            data["flow"], promised_limit=promised or 0, departments=departments, unit=unit
         ):
             bad(f"办理流程：{problem}")
+    return out
+
+
+def option_problems(option: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with the conditions and time limits one situation option sets, as
+    (field, message): field is the option's "conditions", "promised_limit" or "statutory_limit".
+    Limits are in the version's unit; None keeps the item's own limit. The limits are compared
+    only once the item's own are valid (their problems are reported on the item)."""
+    out: list[tuple[str, str]] = []
+    conditions = option.get("conditions") or []
+    if not isinstance(conditions, list) or not all(
+        isinstance(c, str) and c.strip() for c in conditions
+    ):
+        out.append(("conditions", "增加的受理条件应为文字，每行一条，不能有空行。"))
+    promised, statutory = option.get("promised_limit"), option.get("statutory_limit")
+    for field, value, label in (
+        ("promised_limit", promised, "承诺时限"),
+        ("statutory_limit", statutory, "法定时限"),
+    ):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
+            out.append((field, f"该情形的{label}应为不小于 0 的整数，与事项相同的请留空。"))
+    item_statutory, item_promised = data.get("statutory_limit"), data.get("promised_limit")
+    if out or not isinstance(item_statutory, int) or not isinstance(item_promised, int):
+        return out
+    unit = dict(LimitUnit.choices).get(data.get("limit_unit") or "", LimitUnit.WORKING_DAYS.label)
+    if statutory is not None and statutory > item_statutory:
+        out.append(
+            (
+                "statutory_limit",
+                f"该情形的法定时限 {statutory} {unit}超过了事项的法定时限 {item_statutory} {unit}，"
+                "情形的法定时限不得长于事项的法定时限。",
+            )
+        )
+        return out
+    ceiling = statutory if statutory is not None else item_statutory
+    whose = "该情形" if statutory is not None else "事项"
+    if promised is not None:
+        if promised > ceiling:
+            out.append(
+                (
+                    "promised_limit",
+                    f"该情形的承诺时限 {promised} {unit}超过了{whose}的法定时限 {ceiling} {unit}，"
+                    "承诺时限不得长于法定时限。",
+                )
+            )
+        elif data.get("handling") == Handling.IMMEDIATE and promised != 0:
+            out.append(("promised_limit", "即办件当场办结，该情形的承诺时限只能为 0 或留空。"))
+        elif data.get("handling") == Handling.PROMISED and promised == 0:
+            out.append(
+                (
+                    "promised_limit",
+                    "承诺件的情形承诺时限应大于 0；该情形当场办结的，请把事项设为即办件。",
+                )
+            )
+    elif statutory is not None and item_promised > statutory:
+        out.append(
+            (
+                "promised_limit",
+                f"该情形的法定时限 {statutory} {unit}短于事项的承诺时限 {item_promised} {unit}，"
+                f"请同时填写该情形的承诺时限（不超过 {statutory} {unit}）。",
+            )
+        )
     return out
 
 
@@ -215,6 +291,9 @@ def _fill_version(version: ItemVersion, data: dict[str, Any], files: FileIds | N
                 key=o["key"],
                 answer=o["answer"],
                 note=o.get("note", ""),
+                conditions=list(o.get("conditions") or []),
+                promised_limit=o.get("promised_limit"),
+                statutory_limit=o.get("statutory_limit"),
             )
             option.adds.set([by_key[k] for k in o.get("add", [])])
             option.removes.set([by_key[k] for k in o.get("remove", [])])
@@ -380,6 +459,9 @@ def version_as_data(version: ItemVersion) -> dict[str, Any]:
                     "note": o.note,
                     "add": sorted(m.key for m in o.adds.all()),
                     "remove": sorted(m.key for m in o.removes.all()),
+                    "conditions": list(o.conditions or []),
+                    "promised_limit": o.promised_limit,
+                    "statutory_limit": o.statutory_limit,
                 }
                 for o in s.options.all()
             ],
@@ -389,38 +471,140 @@ def version_as_data(version: ItemVersion) -> dict[str, Any]:
     return data
 
 
-def bundle_save(*, data: dict[str, Any], actor: Any) -> Bundle:
-    """Create or replace a bundle: its items in stages (same stage: in parallel)."""
-    stages: list[list[str]] = data.get("order") or []
+BUNDLE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}")
+BUNDLE_TARGETS = dict(Bundle._meta.get_field("target").choices or [])
+BUNDLE_MAX_LIMIT = 365
+BUNDLE_THEMES = {
+    "life_events": ("个人主题", LIFE_EVENTS),
+    "business_stages": ("法人主题", BUSINESS_STAGES),
+}
+
+
+def bundle_as_data(bundle: Bundle) -> dict[str, Any]:
+    """A bundle in the shape `bundle_save` takes (and the exchange workbook's 一件事 sheet)."""
+    stages: dict[int, list[str]] = {}
+    for step in bundle.steps.all():
+        stages.setdefault(step.stage, []).append(step.item.code)
+    return {
+        "code": bundle.code,
+        "name": bundle.name,
+        "description": bundle.description,
+        "target": bundle.target,
+        "promised_limit": bundle.promised_limit,
+        "order": [stages[n] for n in sorted(stages)],
+        "shared_materials": list(bundle.shared_materials),
+        "keywords": list(bundle.keywords),
+        "life_events": list(bundle.life_events),
+        "business_stages": list(bundle.business_stages),
+    }
+
+
+def bundle_check(data: dict[str, Any], *, known: set[str] | None = None) -> dict[str, Any]:
+    """The bundle's fields checked and normalised; the first broken rule raises `InvalidInput`
+    naming its field. `known`: the item codes that exist (a workbook being imported brings its
+    own); by default the database is asked."""
+    code = str(data.get("code") or "").strip()
+    if not BUNDLE_CODE.fullmatch(code):
+        raise InvalidInput(
+            "一件事编码须为 1 至 20 位字母、数字、“-”或“_”，例如 YJS-003。", field="code"
+        )
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("请填写一件事名称（不超过 100 字）。", field="name")
+    target = data.get("target") or "person"
+    if target not in BUNDLE_TARGETS:
+        raise InvalidInput("服务对象须为“个人”或“企业”。", field="target")
+    limit = data.get("promised_limit")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= BUNDLE_MAX_LIMIT:
+        raise InvalidInput(
+            f"一件事“{name}”的承诺办结时限须为 1 至 {BUNDLE_MAX_LIMIT} 个工作日。",
+            field="promised_limit",
+        )
+    entries: dict[str, list[str]] = {}
+    for key, label in (("shared_materials", "共用材料"), ("keywords", "常用说法")):
+        values = [str(v).strip() for v in data.get(key) or [] if str(v).strip()]
+        if any(len(v) > 100 for v in values):
+            raise InvalidInput(f"{label}每项不超过 100 字。", field=key)
+        entries[key] = values
+    for key, (label, choices) in BUNDLE_THEMES.items():
+        unknown = [v for v in data.get(key) or [] if v not in choices]
+        if unknown:
+            raise InvalidInput(
+                f"{label}只能从“{'、'.join(choices.values())}”中选择，没有“{'、'.join(unknown)}”。",
+                field=key,
+            )
+    stages: list[list[str]] = [list(stage) for stage in data.get("order") or []]
     codes = [code for stage in stages for code in stage]
-    missing = sorted(
-        set(codes) - set(Item.objects.filter(code__in=codes).values_list("code", flat=True))
-    )
+    if not codes or any(not stage for stage in stages):
+        raise InvalidInput(
+            f"一件事“{name}”须按办理顺序列出事项，每个阶段至少一个事项。", field="order"
+        )
+    if known is None:
+        known = set(Item.objects.filter(code__in=codes).values_list("code", flat=True))
+    missing = sorted(set(codes) - known)
     if missing:
         raise InvalidInput(
-            f"一件事“{data.get('name')}”引用了不存在的事项：{'、'.join(missing)}。", field="items"
+            f"一件事“{name}”引用了不存在的事项：{'、'.join(missing)}。", field="order"
         )
     if len(codes) != len(set(codes)):
-        raise InvalidInput(f"一件事“{data.get('name')}”中有事项重复出现。", field="items")
+        raise InvalidInput(f"一件事“{name}”中有事项重复出现。", field="order")
+    return {
+        "code": code,
+        "name": name,
+        "description": str(data.get("description") or "").strip(),
+        "target": target,
+        "promised_limit": limit,
+        "order": stages,
+        **entries,
+        "life_events": list(data.get("life_events") or []),
+        "business_stages": list(data.get("business_stages") or []),
+    }
+
+
+def bundle_save(
+    *,
+    data: dict[str, Any],
+    actor: Any,
+    new: bool = False,
+    expected_updated: Any = None,
+) -> Bundle:
+    """Create or replace a bundle: its items in stages (same stage: in parallel).
+
+    `new`: the code must not be taken yet (the page's 新建). `expected_updated`: the bundle's
+    `updated_at` when the editor loaded it; a bundle changed since is refused, not overwritten."""
+    if actor is not None and not has_permission(actor, "catalogue.bundle"):
+        raise NotAllowed("只有系统管理员可以编辑一件事。")
+    clean = bundle_check(data)
     with transaction.atomic():
+        existing = (
+            Bundle.objects.select_for_update()
+            .prefetch_related("steps__item")
+            .filter(code=clean["code"])
+            .first()
+        )
+        if new and existing is not None:
+            raise InvalidInput(
+                f"编码 {clean['code']} 已被一件事“{existing.name}”使用，请换一个。", field="code"
+            )
+        if expected_updated is not None and (
+            existing is None or existing.updated_at != expected_updated
+        ):
+            raise InvalidTransition(
+                f"一件事“{clean['name']}”刚刚已被他人修改，请刷新后再改。",
+                code="revision_conflict",
+            )
+        before = bundle_as_data(existing) if existing is not None else None
         bundle, _ = Bundle.objects.update_or_create(
-            code=data["code"],
-            defaults={
-                "name": data["name"],
-                "description": data.get("description", ""),
-                "target": data.get("target", "person"),
-                "promised_limit": data["promised_limit"],
-                "shared_materials": data.get("shared_materials", []),
-                "keywords": data.get("keywords", []),
-                "life_events": data.get("life_events", []),
-                "business_stages": data.get("business_stages", []),
-            },
+            code=clean["code"],
+            defaults={k: v for k, v in clean.items() if k not in ("code", "order")},
         )
         bundle.steps.all().delete()
-        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
+        items = {
+            i.code: i for i in Item.objects.filter(code__in=[c for s in clean["order"] for c in s])
+        }
         BundleItem.objects.bulk_create(
             BundleItem(bundle=bundle, item=items[code], stage=n)
-            for n, stage in enumerate(stages, start=1)
+            for n, stage in enumerate(clean["order"], start=1)
             for code in stage
         )
         audit_record(
@@ -428,8 +612,43 @@ def bundle_save(*, data: dict[str, Any], actor: Any) -> Bundle:
             actor=actor,
             role=admin_role(actor),
             obj=bundle,
-            summary=f"一件事：{bundle.name}",
-            after={"stages": stages},
+            summary=f"{'新建' if before is None else '修改'}一件事：{bundle.name}",
+            before=before,
+            after=clean,
+        )
+    return bundle
+
+
+def bundle_set_active(*, code: str, active: bool, reason: str = "", actor: Any) -> Bundle:
+    """停止办理 (with a reason) or 恢复办理 a bundle. A stopped bundle leaves the hall and the
+    search and takes no new application; those already submitted go on."""
+    if actor is not None and not has_permission(actor, "catalogue.bundle"):
+        raise NotAllowed("只有系统管理员可以停止或恢复办理一件事。")
+    reason = reason.strip()
+    if not active and not reason:
+        raise InvalidInput("请填写停止办理的原因。", field="reason")
+    if len(reason) > 200:
+        raise InvalidInput("停止办理原因不超过 200 字。", field="reason")
+    with transaction.atomic():
+        bundle = Bundle.objects.select_for_update().filter(code=code).first()
+        if bundle is None:
+            raise InvalidInput(f"没有编码为 {code} 的一件事。", field="code")
+        if bundle.active == active:
+            raise InvalidTransition(
+                f"一件事“{bundle.name}”{'已在办理' if active else '已停止办理'}，无需重复操作。"
+            )
+        before = {"active": bundle.active, "retire_reason": bundle.retire_reason}
+        bundle.active = active
+        bundle.retire_reason = "" if active else reason
+        bundle.save(update_fields=["active", "retire_reason", "updated_at"])
+        audit_record(
+            action="catalogue.bundle.restore" if active else "catalogue.bundle.retire",
+            actor=actor,
+            role=admin_role(actor),
+            obj=bundle,
+            summary=f"{'恢复办理' if active else '停止办理'}一件事：{bundle.name}",
+            before=before,
+            after={"active": bundle.active, "retire_reason": bundle.retire_reason},
         )
     return bundle
 
@@ -487,6 +706,8 @@ def _check_separation(version: ItemVersion, actor: Any, what: str) -> None:
 
 # the form field each rule's message belongs to (first match wins)
 PROBLEM_FIELDS = (
+    ("情形“", "situations"),  # a situation option's own rules (before the item's limit words)
+    ("时限单位", "limit_unit"),
     ("基本编码", "code"),
     ("事项类型", "kind"),
     ("法定时限和承诺时限", "promised_limit"),
@@ -521,8 +742,6 @@ def draft_problems(data: dict[str, Any]) -> list[tuple[str | None, str]]:
     for field, label in (("name", "事项名称"), ("result_name", "结果名称")):
         if not str(data.get(field) or "").strip():
             out.append((field, f"请填写{label}。"))
-    if data.get("limit_unit", LimitUnit.WORKING_DAYS) not in LimitUnit.values:
-        out.append(("limit_unit", "时限单位无效。"))
     for m in data.get("materials") or []:
         if not str(m.get("name") or "").strip():
             out.append(("materials", "申请材料的名称不能为空。"))

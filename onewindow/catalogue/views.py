@@ -4,7 +4,6 @@ write a service; a `DomainError` is shown on the form field it names."""
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,9 +31,11 @@ from onewindow.org.choices import RegionLevel
 from onewindow.org.models import Department, Region, Window
 
 from . import exchange, grants, selectors, services
-from .choices import FORMS, LEVELS, Handling, ItemKind, LimitUnit, OnlineDepth, ResultType
+from .choices import LEVELS, Handling, ItemKind, LimitUnit, OnlineDepth, ResultType
 from .choices import VersionStatus as VS
 from .forms import (
+    BundleForm,
+    BundleStepFormSet,
     DevolutionForm,
     FaqFormSet,
     FeeFormSet,
@@ -50,6 +51,7 @@ from .forms import (
     rows_from,
     situation_rows,
     situations_from,
+    stages_from,
 )
 from .models import Devolution, Item, ItemVersion, Material, WindowAuthorisation
 
@@ -82,59 +84,13 @@ def _error(request: HttpRequest, exc: DomainError) -> None:
     messages.error(request, exc.message)
 
 
-# --- readable values for the diff -------------------------------------------------------------
-
-CHOICE_TEXT: dict[str, dict[str, str]] = {
-    "事项类型": dict(ItemKind.choices),
-    "办件类型": dict(Handling.choices),
-    "网办深度": dict(OnlineDepth.choices),
-    "结果类型": dict(ResultType.choices),
-    "时限单位": dict(LimitUnit.choices),
-    "可办理层级": dict(LEVELS),
-    "办理形式": dict(FORMS),
-}
-
-
-def readable(label: str, value: Any) -> str:
-    """A diff value as a clerk reads it: labels for codes, one line per list entry."""
-    labels = CHOICE_TEXT.get(label, {})
-    if value is None or value == "" or value == []:
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if label == "办理流程" and isinstance(value, dict):
-        states = [st for st in value.get("states") or [] if isinstance(st, dict)]
-        return (
-            "\n".join(
-                f"{st.get('name', st.get('key', ''))}"
-                + (f"（{st['limit']} 个工作日）" if st.get("limit") else "")
-                for st in states
-            )
-            or "（无）"
-        )
-    if isinstance(value, list):
-        return "\n".join(
-            labels.get(str(v), str(v))
-            if not isinstance(v, dict)
-            else json.dumps(v, ensure_ascii=False)
-            for v in value
-        )
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, indent=1)
-    return labels.get(str(value), str(value))
+# --- the diff between two versions -------------------------------------------------------------
 
 
 def diff_rows(old: ItemVersion, new: ItemVersion) -> list[tuple[str, str, str]]:
-    old_data, new_data = services.version_as_data(old), services.version_as_data(new)
-    rows = [
-        (label, readable(label, before), readable(label, after))
-        for label, before, after in selectors.version_diff(old_data, new_data)
-    ]
-    if old.limit_unit != new.limit_unit:
-        rows.append(
-            ("时限单位", readable("时限单位", old.limit_unit), readable("时限单位", new.limit_unit))
-        )
-    return rows
+    """Readable (label, before, after) rows: `selectors.version_changes`, which the public change
+    history (portal 变更记录) shows too."""
+    return selectors.version_changes(old, new)
 
 
 # --- list and detail --------------------------------------------------------------------------
@@ -302,7 +258,29 @@ def _collect(
         for option in situation.get("options") or []:
             option["add"] = [k for k in option.get("add", []) if k in keys]
             option["remove"] = [k for k in option.get("remove", []) if k in keys]
+    if not _check_option_limits(situations, data):
+        return None
     return data
+
+
+def _check_option_limits(situations: Any, data: dict[str, Any]) -> bool:
+    """Each option row's own conditions and limits against the item's limits, the error next to
+    the row's field (the services check them again, for every other way in)."""
+    fine = True
+    for row in situations.forms:
+        cleaned = getattr(row, "cleaned_data", None) or {}
+        if not cleaned or cleaned.get("DELETE"):
+            continue
+        lines = str(cleaned.get("conditions") or "").splitlines()
+        option = {
+            "conditions": [line.strip() for line in lines if line.strip()],
+            "promised_limit": cleaned.get("promised_limit"),
+            "statutory_limit": cleaned.get("statutory_limit"),
+        }
+        for field, message in services.option_problems(option, data):
+            row.add_error(field, message)
+            fine = False
+    return fine
 
 
 def _show_problems(
@@ -801,3 +779,92 @@ def window_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已撤销：{authorisation}。")
     return redirect(f"{reverse('catalogue:windows')}?window={authorisation.window_id}")
+
+
+# --- "one thing" bundles ----------------------------------------------------------------------
+
+
+@staff_required("catalogue.view")
+def bundles(request: HttpRequest) -> HttpResponse:
+    rows = [(b, selectors.bundle_outline(b)) for b in selectors.bundles()]
+    return render(
+        request,
+        "catalogue/staff/bundles.html",
+        dict(rows=rows, may_edit=has_permission(actor(request), "catalogue.bundle")),
+    )
+
+
+@staff_required("catalogue.bundle")
+def bundle_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """新建 (no code) or 修改 a bundle: its fields and its items by stage, saved in one go."""
+    bundle = (
+        get_object_or_404(
+            selectors.bundles().prefetch_related("steps__item__department"), code=code
+        )
+        if code
+        else None
+    )
+    initial: dict[str, Any] = {}
+    steps: list[dict[str, Any]] = []
+    if bundle is not None:
+        data = services.bundle_as_data(bundle)
+        initial = BundleForm.initial_from(data, bundle.updated_at.isoformat())
+        steps = [
+            {"stage": step.stage, "item": _item_label(step.item)} for step in bundle.steps.all()
+        ]
+    form = BundleForm(request.POST or None, initial=initial)
+    if bundle is not None:
+        form.fields["code"].disabled = True
+    formset = BundleStepFormSet(request.POST or None, initial=steps, prefix="step")
+    stage_errors: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            saved = services.bundle_save(
+                data=form.data_dict(stages_from(formset)),
+                actor=actor(request),
+                new=bundle is None,
+                expected_updated=form.cleaned_data["updated"] if bundle else None,
+            )
+        except DomainError as exc:
+            if exc.field == "order":
+                stage_errors.append(exc.message)
+            else:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"一件事“{saved.name}”已保存，网上办事大厅即时生效。")
+            return redirect("catalogue:bundle", code=saved.code)
+    return render(
+        request,
+        "catalogue/staff/bundle_edit.html",
+        dict(
+            bundle=bundle,
+            outline=selectors.bundle_outline(bundle) if bundle else None,
+            form=form,
+            formset=formset,
+            stage_errors=stage_errors,
+            choices=[(i.code, _item_label(i)) for i in selectors.published_items()],
+        ),
+    )
+
+
+@require_POST
+@staff_required("catalogue.bundle")
+def bundle_active(request: HttpRequest, code: str) -> HttpResponse:
+    """停止办理 (with a reason) or 恢复办理."""
+    active = request.POST.get("active") == "1"
+    try:
+        bundle = services.bundle_set_active(
+            code=code, active=active, reason=request.POST.get("reason", ""), actor=actor(request)
+        )
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request,
+            f"一件事“{bundle.name}”已{'恢复办理' if active else '停止办理，网上办事大厅不再提供'}。",
+        )
+    return redirect("catalogue:bundle", code=code)
+
+
+def _item_label(item: Item) -> str:
+    return f"{item.code} {item.published.name}" if item.published else item.code

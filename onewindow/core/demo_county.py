@@ -431,9 +431,11 @@ class DemoBuilder:
         accounts.absence_start(actor=head, user=absent, reason="外出参加省级业务培训")
 
     def build_catalogue(self) -> None:
-        """Every demo item published (version 1), then the bundles. Items already published are
+        """Every demo item published (version 1) with a blank form for each application form
+        (`demo_forms`), then the bundles. Items already published are
         left alone, so a second run changes nothing."""
         from onewindow.catalogue import services as catalogue
+        from onewindow.catalogue.demo_forms import attach_forms
         from onewindow.catalogue.demo_items import BUNDLES, ITEMS
         from onewindow.catalogue.models import Bundle, Item
 
@@ -447,6 +449,7 @@ class DemoBuilder:
             data["co_departments"] = [f"610799-{c}" for c in raw.get("co_departments", [])]
             self.created += 1
             draft = catalogue.item_draft_from_data(data=data, region=county, actor=None)
+            attach_forms(draft)
             catalogue.version_review(version=draft, actor=None)
             catalogue.version_publish(version=draft, actor=None)
         for bundle in BUNDLES:

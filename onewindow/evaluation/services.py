@@ -25,7 +25,7 @@ from onewindow.accounts.selectors import (
     has_permission,
     jurisdiction,
 )
-from onewindow.audit.services import audit_record
+from onewindow.audit.services import audit_export, audit_record
 from onewindow.cases import clock
 from onewindow.cases.models import Case
 from onewindow.core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -779,3 +779,26 @@ OPERATIONS = {
     "close": rectification_close,
     "rework": rectification_rework,
 }
+
+
+def export_record(
+    *,
+    actor: User,
+    table: str,
+    permission: str,
+    rows: int,
+    filters: dict[str, str] | None = None,
+    capped: bool = False,
+) -> None:
+    """An Excel export of a 好差评 list is a disclosure: on record, who took which list with
+    which filters, and how many rows it held (as the statistics' exports are)."""
+    audit_export(
+        action="evaluation.export",
+        actor=actor,
+        role=audit_role(actor, permission),
+        kind="好差评表",
+        table=table,
+        rows=rows,
+        filters=filters,
+        capped=capped,
+    )

@@ -5,8 +5,15 @@ from . import staff_views
 app_name = "evaluation"
 urlpatterns = [
     path("", staff_views.home, name="home"),
+    path("export.xlsx", staff_views.ratings_export, name="ratings-export"),
     path("mine/", staff_views.mine, name="mine"),
+    path("mine/export.xlsx", staff_views.mine_export, name="mine-export"),
     path("rectifications/", staff_views.rectifications, name="rectifications"),
+    path(
+        "rectifications/export.xlsx",
+        staff_views.rectifications_export,
+        name="rectifications-export",
+    ),
     path("rectifications/<int:pk>/", staff_views.rectification, name="rectification"),
     path(
         "rectifications/<int:pk>/do/<str:operation>/",

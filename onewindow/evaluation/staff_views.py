@@ -4,23 +4,27 @@ through selectors scoped to the actor, writes through services."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from onewindow.accounts.access import staff_required
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import acting_posts, has_permission, jurisdiction, request_actor
+from onewindow.cases import clock
 from onewindow.cases.choices import FINISHED_STATUSES
 from onewindow.cases.models import Case
 from onewindow.cases.selectors import visible_cases
 from onewindow.core.errors import DomainError
 from onewindow.org.models import Window
 from onewindow.org.selectors import departments_for, windows_for
+from onewindow.stats.excel import ROW_LIMIT, chunked, rows_workbook, xlsx_response
 
 from . import selectors, services, tokens
 from .choices import REASONS, Level, RectificationStatus, Stage
@@ -28,6 +32,7 @@ from .models import Rating, Rectification
 from .views import form_context
 
 SESSION_KEY = "evaluation_counter_session"
+EXPORT_CHUNK = 1000
 
 
 def _actor(request: HttpRequest) -> User:
@@ -85,6 +90,174 @@ def rectifications(request: HttpRequest) -> HttpResponse:
         request,
         "evaluation/staff/rectifications.html",
         {"page": page, "rows": rows, "show_all": show_all, "query": "all=1" if show_all else ""},
+    )
+
+
+# -- Excel exports: the same rows and the same masking as the pages, every row (up to ROW_LIMIT) --
+
+TASK_STATES = {"normal": "正常", "warning": "预警", "overdue": "超期"}
+
+RATING_COLUMNS: list[tuple[str, float]] = [
+    ("时间", 17),
+    ("办件", 24),
+    ("申请人", 24),
+    ("环节", 10),
+    ("渠道", 12),
+    ("窗口", 16),
+    ("人员", 10),
+    ("评价", 10),
+    ("原因", 30),
+    ("意见", 40),
+]
+MINE_COLUMNS: list[tuple[str, float]] = [
+    ("日期", 12),
+    ("环节", 10),
+    ("渠道", 12),
+    ("窗口", 16),
+    ("评价", 10),
+    ("原因", 30),
+    ("意见", 40),
+]
+TASK_COLUMNS: list[tuple[str, float]] = [
+    ("编号", 10),
+    ("下达", 12),
+    ("窗口", 16),
+    ("部门", 20),
+    ("评价", 10),
+    ("评价环节", 10),
+    ("状态", 10),
+    ("整改期限", 12),
+    ("时限", 8),
+    ("剩余工作日", 10),
+]
+
+
+def _heading(title: str, user: User, *lines: str) -> list[str]:
+    now = timezone.localtime()
+    return [f"好差评 · {title}", *lines, f"导出：{user}，{now:%Y-%m-%d %H:%M}"]
+
+
+def _download(
+    user: User,
+    title: str,
+    note: str,
+    columns: list[tuple[str, float]],
+    rows: Iterable[list[Any]],
+    *,
+    permission: str,
+    sheet: str = "",
+    filters: dict[str, str] | None = None,
+    file_title: str = "",
+) -> HttpResponse:
+    """The workbook of one list (at most ROW_LIMIT rows), on the audit log, as a download."""
+    export = rows_workbook(
+        sheet or title, _heading(title, user, note), columns, rows, limit=ROW_LIMIT
+    )
+    services.export_record(
+        actor=user,
+        table=title,
+        permission=permission,
+        rows=export.rows,
+        filters=filters,
+        capped=export.capped,
+    )
+    name = f"好差评-{file_title or title}-{clock.today():%Y-%m-%d}.xlsx"
+    return xlsx_response(export.content, name)
+
+
+@staff_required("evaluation.view")
+def ratings_export(request: HttpRequest) -> HttpResponse:
+    """The overview's ratings list (every rating in the actor's jurisdiction), masked as the page
+    masks it: the case and applicant only as `identity_for` allows (never on the viewer's own
+    ratings), 匿名 otherwise."""
+    user = _actor(request)
+    ratings = selectors.ratings_visible(user)[: ROW_LIMIT + 1]
+
+    def rows() -> Iterator[list[Any]]:
+        for chunk in chunked(ratings.iterator(chunk_size=EXPORT_CHUNK)):
+            for r, who in _rows(user, chunk):
+                yield [
+                    r.rated_at,
+                    who.case_number or "匿名",
+                    who.applicant,
+                    r.get_stage_display(),
+                    r.get_channel_display(),
+                    r.window.name if r.window else "",
+                    r.staff.name if r.staff else "",
+                    r.get_level_display(),
+                    "、".join(r.reason_labels),
+                    r.comment,
+                ]
+
+    return _download(
+        user,
+        "管辖范围内的评价",
+        "范围：导出人的管辖范围；对导出人本人的评价不显示办件和评价人",
+        RATING_COLUMNS,
+        rows(),
+        permission="evaluation.view",
+    )
+
+
+@staff_required("evaluation.mine")
+def mine_export(request: HttpRequest) -> HttpResponse:
+    """The ratings of the actor's own service, anonymous as on the page: no case, no rater, the
+    day only."""
+    user = _actor(request)
+    ratings = selectors.ratings_about(user)[: ROW_LIMIT + 1]
+    rows = (
+        [
+            r.rated_on,
+            r.get_stage_display(),
+            r.get_channel_display(),
+            r.window.name if r.window else "",
+            r.get_level_display(),
+            "、".join(r.reason_labels),
+            r.comment,
+        ]
+        for r in ratings.iterator(chunk_size=EXPORT_CHUNK)
+    )
+    return _download(
+        user,
+        "对我的服务的评价",
+        "评价对被评价的工作人员匿名：不含办件和评价人",
+        MINE_COLUMNS,
+        rows,
+        permission="evaluation.mine",
+    )
+
+
+@staff_required("evaluation.view")
+def rectifications_export(request: HttpRequest) -> HttpResponse:
+    """The rectification list as on the page (open ones, or all with all=1)."""
+    user = _actor(request)
+    show_all = request.GET.get("all") == "1"
+    tasks = selectors.rectifications_for(user, open_only=not show_all)[: ROW_LIMIT + 1]
+    rows = (
+        [
+            f"整改 {t.pk}",
+            t.opened_on,
+            t.window.name if t.window else "",
+            t.department.name if t.department else "",
+            t.rating.get_level_display(),
+            t.rating.get_stage_display(),
+            t.get_status_display(),
+            t.due,
+            TASK_STATES.get(selectors.rectification_state(t), "待定"),
+            selectors.rectification_left(t),
+        ]
+        for t in tasks.iterator(chunk_size=EXPORT_CHUNK)
+    )
+    return _download(
+        user,
+        "差评整改（含已办结）" if show_all else "差评整改（未办结）",
+        "范围：导出人的管辖范围",
+        TASK_COLUMNS,
+        rows,
+        permission="evaluation.view",
+        sheet="差评整改",
+        filters={"all": "1"} if show_all else {},
+        file_title="差评整改含已办结" if show_all else "差评整改",
     )
 
 

@@ -2,29 +2,33 @@
 
 Errors come back in the spec's format ({code, description} list / <errors><error>) with the HTTP
 status the spec names: 400 bad or missing parameter, 403 missing or invalid api_key, 404 unknown
-service, request, token or jurisdiction; 429 when a client posts faster than its allowance.
+service, request, token or jurisdiction; 429 when a client posts faster than its allowance;
+500, still in the spec's format, when something unexpected fails (logged with its traceback).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 
 from . import documents, formats, selectors, services
 from .models import Client
 from .params import attributes_from, parse_w3c, split_list, w3c
+
+logger = logging.getLogger(__name__)
 
 MAX_IDS = 1000
 MAX_SPAN = dt.timedelta(days=90)
@@ -70,6 +74,13 @@ def endpoint(methods: tuple[str, ...]) -> Callable[..., Callable[..., HttpRespon
             except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
                 return formats.errors(
                     fmt, 400, "The request body is too large or malformed （请求体过大或格式错误）"
+                )
+            except Exception:
+                # a client of the spec reads errors in its format, a 500 too; the services'
+                # transactions have rolled back by now (no request-wide transaction)
+                logger.exception("open311 %s %s failed", request.method, request.path)
+                return formats.errors(
+                    fmt, 500, "Internal server error, logged （服务器内部错误，已记录，请稍后重试）"
                 )
 
         return run
@@ -154,17 +165,7 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
 
 def _throttle(client: Client) -> None:
     per_hour = int(getattr(settings, "ONEWINDOW_OPEN311_POSTS_PER_HOUR", 60))
-    window = int(timezone.now().timestamp()) // 3600
-    key = f"open311:posts:{client.pk}:{window}"
-    if cache.add(key, 1, 3600):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.add(key, 1, 3600)
-            count = 1
-    if count > per_hour:
+    if ratelimit.hit(f"open311:posts:{client.pk}", window=3600) > per_hour:
         raise Refused(
             429,
             f"Too many requests: at most {per_hour} an hour （提交过于频繁，每小时最多 {per_hour} 件）",

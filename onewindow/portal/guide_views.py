@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from onewindow.catalogue import selectors
 from onewindow.catalogue.choices import BUSINESS_STAGES, LEVELS, LIFE_EVENTS
+from onewindow.catalogue.grants import region_catalogue
 from onewindow.catalogue.notice import notice_pdf
-from onewindow.catalogue.services import version_as_data
-from onewindow.org.models import Department
+from onewindow.org.choices import RegionLevel
+from onewindow.org.models import Department, Region
 
 from .selectors import bundle_guide
 
@@ -29,8 +30,10 @@ def guide_index(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("stage", "")
     level = request.GET.get("level", "")
     department = request.GET.get("department", "")
+    region_code = request.GET.get("region", "")
     items = selectors.published_items()
     title = "全部事项"
+    problem = ""
     if event in LIFE_EVENTS:
         items, title = (
             selectors.items_for_topic(life_event=event),
@@ -43,6 +46,14 @@ def guide_index(request: HttpRequest) -> HttpResponse:
         )
     elif level in dict(LEVELS):
         items, title = selectors.items_for_level(level), f"{dict(LEVELS)[level]}可办事项"
+    elif region_code:
+        # what one town's or village's service point may handle (县镇同权: devolved, not recalled)
+        region = Region.objects.filter(code=region_code).first()
+        if region is None:
+            items, problem = items.none(), "没有这个乡镇（街道）或村（社区），请从列表中选择。"
+        else:
+            items = region_catalogue(region).select_related("published", "department")
+            title = f"{region.name}可办事项"
     elif department:
         items = items.filter(department__code=department)
         found = Department.objects.filter(code=department).first()
@@ -59,8 +70,13 @@ def guide_index(request: HttpRequest) -> HttpResponse:
             "departments": Department.objects.filter(items__published__isnull=False)
             .distinct()
             .order_by("code"),
-            "bundles": selectors.bundles(),
+            "bundles": selectors.bundles().filter(active=True),
+            "local_regions": Region.objects.filter(
+                level__in=(RegionLevel.TOWN, RegionLevel.VILLAGE)
+            ).order_by("path"),
+            "problem": problem,
         },
+        status=400 if problem else 200,
     )
 
 
@@ -71,7 +87,7 @@ def guide_detail(request: HttpRequest, code: str) -> HttpResponse:
     version = item.published
     assert version is not None
     answers = situation_answers(request)
-    selection = selectors.materials_for(version, answers)
+    selection = selectors.guide_for(version, answers)
     return render(
         request,
         "portal/guide/detail.html",
@@ -92,7 +108,7 @@ def guide_changes(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("没有这个事项，或它尚未发布。")
     versions = list(selectors.version_history(item))
     changes = [
-        (newer, older, selectors.version_diff(version_as_data(older), version_as_data(newer)))
+        (newer, older, selectors.version_changes(older, newer))
         for newer, older in pairwise(versions)
     ]
     return render(

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from onewindow.catalogue.choices import Handling, LimitUnit, MaterialSource
+from onewindow.catalogue.choices import MaterialSource
 from onewindow.catalogue.models import Bundle, BundleItem, Item, ItemVersion, Material
+from onewindow.catalogue.selectors import separate_working_days
 
 
 @dataclass
@@ -121,17 +122,5 @@ def bundle_guide(code: str) -> BundleGuide | None:
             else:
                 s.own_materials.append(m)
 
-    separate: int | None = 0
-    for stage in stages:
-        if any(s.version.limit_unit != LimitUnit.WORKING_DAYS for s in stage.steps):
-            separate = None
-            break
-        assert separate is not None
-        separate += max(
-            (
-                0 if s.version.handling == Handling.IMMEDIATE else s.version.promised_limit
-                for s in stage.steps
-            ),
-            default=0,
-        )
+    separate = separate_working_days([s.version for s in stage.steps] for stage in stages)
     return BundleGuide(bundle=bundle, stages=stages, shared=shared, separate_working_days=separate)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "onewindow.core",
     "onewindow.accounts",
     "onewindow.org",
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
     "onewindow.supervision",
     "onewindow.appeals",
     "onewindow.open311",
+    "onewindow.jobs",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +275,11 @@ EMAIL_USE_TLS = env_bool("ONEWINDOW_EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("ONEWINDOW_EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(env("ONEWINDOW_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("ONEWINDOW_DEFAULT_FROM_EMAIL", "noreply@localhost")
+
+# Background work (docs/adr/0011-background-worker.md): the Django tasks API with the database
+# backend, so the queue is a table in the same database; `onewindow worker` enqueues the periodic
+# jobs (onewindow.jobs.schedule) when due and runs the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

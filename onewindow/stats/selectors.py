@@ -28,7 +28,7 @@ look-ups per case and a subtraction, inside the same aggregate query.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,8 +66,8 @@ from onewindow.org.choices import RegionLevel
 from onewindow.org.models import Department, Region, Window
 
 from .choices import Dimension
-from .models import DayIndex, Report, ScoreWeights
-from .periods import Period, months_before
+from .models import DayIndex, Report, ReportRequest, ScoreWeights
+from .periods import Period, months_before, parse_period
 from .ratings import RatingFigures, rating_figures
 
 NATURAL_DAYS = "natural_days"
@@ -149,6 +149,25 @@ def narrow(scope: Scope, code: str) -> Scope:
     if "·" in scope.label:
         label += " ·" + scope.label.split("·", 1)[1]
     return Scope(Jurisdiction(frozenset(scopes)), region, label)
+
+
+def period_from(params: Mapping[str, str]) -> Period:
+    """The period a page's or the API's query names (`period`, `on`, `start`, `end`)."""
+    return parse_period(
+        kind=params.get("period"),
+        on=params.get("on"),
+        start=params.get("start"),
+        end=params.get("end"),
+        today=today(),
+    )
+
+
+def scope_from(whole: Scope, params: Mapping[str, str]) -> Scope:
+    """`whole` narrowed to the query's `region` (a 404 outside it)."""
+    code = params.get("region")
+    if not code or (whole.root is not None and code == whole.root.code):
+        return whole
+    return narrow(whole, code)
 
 
 def region_choices(scope: Scope) -> list[tuple[str, str]]:
@@ -587,6 +606,17 @@ def reports_for(actor: User) -> QuerySet[Report]:
         Report.objects.filter(reach.q("region__path", "department_id"))
         .select_related("region", "department", "pdf", "xlsx", "generated_by")
         .order_by("-end", "period", "-pk")
+    )
+
+
+def report_requests_open(actor: User, days: int = 7) -> list[ReportRequest]:
+    """The actor's recent page requests still queued or failed (done ones are in the list of
+    reports), newest first."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return list(
+        ReportRequest.objects.filter(requested_by=actor, requested_at__gte=since)
+        .exclude(state=ReportRequest.State.DONE)
+        .select_related("region", "department")[:20]
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from onewindow.accounts.access import staff_required
@@ -19,32 +19,13 @@ from onewindow.files.selectors import file_response
 
 from . import charts, selectors, services
 from .choices import REPORT_PERIODS, Dimension, PeriodKind
-from .excel import table_workbook, trend_workbook
-from .periods import Period, parse_period, period_of
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .excel import table_workbook, trend_workbook, xlsx_response
+from .periods import period_of
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
     keys = ("period", "on", "start", "end", "dimension", "region")
     return {k: request.GET.get(k, "").strip() for k in keys if request.GET.get(k, "").strip()}
-
-
-def _period(params: dict[str, str]) -> Period:
-    return parse_period(
-        kind=params.get("period"),
-        on=params.get("on"),
-        start=params.get("start"),
-        end=params.get("end"),
-        today=selectors.today(),
-    )
-
-
-def _scope(whole: selectors.Scope, params: dict[str, str]) -> selectors.Scope:
-    code = params.get("region")
-    if not code or (whole.root is not None and code == whole.root.code):
-        return whole
-    return selectors.narrow(whole, code)
 
 
 def _drill(request: HttpRequest, params: dict[str, str]) -> str:
@@ -68,9 +49,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     try:
         whole = selectors.scope_for_actor(actor)
         context["regions"] = selectors.region_choices(whole)
-        period = _period(params)
+        period = selectors.period_from(params)
         dimension = selectors.check_dimension(params.get("dimension"))
-        scope = _scope(whole, params)
+        scope = selectors.scope_from(whole, params)
         table = selectors.figures(scope, period, dimension)
     except DomainError as error:
         context.update(error=error, period=period_of(PeriodKind.MONTH, selectors.today()))
@@ -112,10 +93,10 @@ def export(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     params = _params(request)
     try:
-        period = _period(params)
+        period = selectors.period_from(params)
         dimension = selectors.check_dimension(params.get("dimension"))
         table = selectors.figures(
-            _scope(selectors.scope_for_actor(actor), params), period, dimension
+            selectors.scope_from(selectors.scope_for_actor(actor), params), period, dimension
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -129,10 +110,7 @@ def export(request: HttpRequest) -> HttpResponse:
         content = table_workbook(table)
         name = f"办件统计-按{table.dimension_label}-{period.start}至{period.end}.xlsx"
         services.export_record(actor=actor, table=table)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return xlsx_response(content, name)
 
 
 @staff_required("stats.view")
@@ -144,6 +122,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "active": "stats",
             "reports": selectors.reports_for(actor)[:200],
+            "requests": selectors.report_requests_open(actor),
             "report_kinds": list(REPORT_PERIODS.items()),
             "can_report": has_permission(actor, "stats.report"),
             "today": selectors.today(),
@@ -156,22 +135,24 @@ def reports(request: HttpRequest) -> HttpResponse:
 @staff_required("stats.report")
 def report_generate(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    kind = request.POST.get("period", "").strip()
     try:
-        if kind not in REPORT_PERIODS:
-            names = "、".join(f"{k}（{v}）" for k, v in REPORT_PERIODS.items())
-            raise InvalidInput(
-                f"报告周期（period）“{kind[:20]}”不存在，请选择：{names}。", field="period"
-            )
-        period = parse_period(kind=kind, on=request.POST.get("on"), today=selectors.today())
-        region, department = services.report_scope_of(actor)
-        report = services.report_generate(
-            period=period, region=region, department=department, actor=actor
+        asked = services.report_request(
+            actor=actor, kind=request.POST.get("period", ""), on=request.POST.get("on")
         )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("stats:reports")
-    messages.success(request, f"已生成：{report.title}（第 {report.revision} 次生成）")
+    if asked.state == asked.State.DONE and asked.report is not None:
+        report = asked.report
+        messages.success(request, f"已生成：{report.title}（第 {report.revision} 次生成）")
+    elif asked.state == asked.State.FAILED:
+        messages.error(request, f"生成失败：{asked.error}")
+    else:
+        messages.success(
+            request,
+            f"已提交后台生成（{asked.get_period_display()}，{asked.start} 至 {asked.end}），"
+            "生成后出现在下方列表，请稍后刷新本页。",
+        )
     return redirect("stats:reports")
 
 

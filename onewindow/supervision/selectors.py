@@ -79,14 +79,26 @@ def supervised_steps(actor: User) -> QuerySet[Step]:
 
 def _warning_parts(due: str, limits: Iterable[tuple[Q, int]], on: dt.date) -> list[Q]:
     """One condition per distinct warning threshold: the rows of those limits whose due date is
-    on or before the threshold's cut-off (rows of the same threshold share one condition)."""
+    on or before the threshold's cut-off (rows of the same threshold share one condition).
+
+    The due date is tested first: a row due after the cut-off (most rows) fails at one
+    comparison instead of testing every limit of the threshold (bench/supervision.py (a))."""
     by_threshold: dict[int, list[Q]] = {}
     for condition, days in limits:
         by_threshold.setdefault(thresholds.threshold(days), []).append(condition)
     return [
-        reduce(operator.or_, conditions) & Q(**{f"{due}__lte": thresholds.warn_until(t, on)})
+        Q(**{f"{due}__lte": thresholds.warn_until(t, on)}) & reduce(operator.or_, conditions)
         for t, conditions in sorted(by_threshold.items())
     ]
+
+
+def _warning_q(due: str, limits: Sequence[tuple[Q, int]], on: dt.date) -> Q:
+    """The rows in warning by `due`: the parts of `_warning_parts` behind one test of the latest
+    cut-off, which the rows due later (most running cases) fail at once."""
+    if not limits:
+        return Q(pk__in=[])
+    latest = max(thresholds.warn_until(thresholds.threshold(days), on) for _, days in limits)
+    return Q(**{f"{due}__lte": latest}) & reduce(operator.or_, _warning_parts(due, limits, on))
 
 
 def state_annotation(
@@ -158,9 +170,13 @@ def _running_limits() -> list[tuple[str, int, int]]:
     )
 
 
-def case_limits(field_name: str) -> list[tuple[Q, int]]:
+def case_limits(
+    field_name: str, running: Iterable[tuple[str, int, int]] | None = None
+) -> list[tuple[Q, int]]:
+    """(condition, working days) per distinct limit in `field_name` of the running cases
+    (`running`: `_running_limits()` when the caller has read them already)."""
     pairs: set[tuple[int, str]] = set()
-    for unit, promised, statutory in _running_limits():
+    for unit, promised, statutory in _running_limits() if running is None else running:
         pairs.add((promised if field_name == "promised_limit" else statutory, unit))
     return [
         (Q(**{field_name: limit, "limit_unit": unit}), clock.days_of(limit, unit))
@@ -183,29 +199,40 @@ def step_limits() -> list[tuple[Q, int]]:
     return [(Q(limit=limit), limit) for limit in limits]
 
 
-def with_case_states(cases: QuerySet[Case], on: dt.date) -> QuerySet[Case]:
+def with_case_states(
+    cases: QuerySet[Case], on: dt.date, *, only_state: bool = False, known: str | None = None
+) -> QuerySet[Case]:
     """Annotate `promised_state`, `statutory_state`, `state` (the worse of the two, or "paused"
-    while a special procedure stops the clocks) and `rank` (red first).
+    while a special procedure stops the clocks) and `rank` (red first); with `only_state`, just
+    `state` (what a count per state needs: building and resolving the three others cost more
+    than counting, bench/supervision.py (a)). `known`: the state every row is in, when the
+    caller has filtered on it (`_PLAIN_STATES`); `state` and `rank`, the two largest CASEs, are
+    then that constant.
 
     `state` and `rank` are written from the due dates directly, not from the two other
     annotations: referring to those would repeat both CASE expressions in every WHEN (the SQL
     grew to hundreds of terms, and its compiling in Python cost more than the query)."""
     paused = Q(status=CaseStatus.PAUSED)
-    promised = case_limits("promised_limit")
-    statutory = case_limits("statutory_limit")
-    cases = cases.annotate(
-        promised_state=state_annotation(due="promised_due", limits=promised, on=on, paused=paused),
-        statutory_state=state_annotation(
-            due="statutory_due", limits=statutory, on=on, paused=paused
-        ),
-    )
+    running = _running_limits()
+    promised = case_limits("promised_limit", running)
+    statutory = case_limits("statutory_limit", running)
+    if not only_state:
+        cases = cases.annotate(
+            promised_state=state_annotation(
+                due="promised_due", limits=promised, on=on, paused=paused
+            ),
+            statutory_state=state_annotation(
+                due="statutory_due", limits=statutory, on=on, paused=paused
+            ),
+        )
+    order = [*STATE_ORDER[:2], PAUSED, *STATE_ORDER[2:]]
+    if known is not None:
+        cases = cases.annotate(state=Value(known, output_field=CharField()))
+        if only_state:
+            return cases
+        return cases.annotate(rank=Value(order.index(known), output_field=IntegerField()))
     overdue = Q(promised_due__lt=on) | Q(statutory_due__lt=on)
-    warning = reduce(
-        operator.or_,
-        _warning_parts("promised_due", promised, on)
-        + _warning_parts("statutory_due", statutory, on),
-        Q(pk__in=[]),
-    )
+    warning = _warning_q("promised_due", promised, on) | _warning_q("statutory_due", statutory, on)
     conditions = [
         (paused, PAUSED),
         (overdue, "overdue"),
@@ -219,7 +246,8 @@ def with_case_states(cases: QuerySet[Case], on: dt.date) -> QuerySet[Case]:
             output_field=CharField(),
         )
     )
-    order = [*STATE_ORDER[:2], PAUSED, *STATE_ORDER[2:]]
+    if only_state:
+        return cases
     return cases.annotate(
         rank=SqlCase(
             *[When(condition, then=Value(order.index(name))) for condition, name in conditions],
@@ -512,21 +540,37 @@ _PLAIN_STATES = {
 }
 
 
-def board_cases(actor: User, filters: BoardFilters, on: dt.date | None = None) -> QuerySet[Case]:
-    """Every running case (in progress, or stopped by a special procedure) in the viewer's
-    jurisdiction that matches the filters, with its time states; red first, then yellow."""
-    on = on or clock.today()
+def _board_rows(
+    actor: User, filters: BoardFilters, on: dt.date, *, only_state: bool = False
+) -> QuerySet[Case]:
+    """The board's running cases for the viewer and the filters, with their time states."""
     cases = supervised_cases(actor).filter(status__in=RUNNING, accepted_on__isnull=False)
     cases = cases.filter(_case_filter_q(filters))
     if filters.staff is not None:
         desk = Step.objects.filter(closed_at__isnull=True).filter(_staff_step_q(filters.staff))
         cases = cases.filter(Q(accepted_by=filters.staff) | Q(pk__in=desk.values("case_id")))
-    cases = with_case_states(cases, on)
     if filters.state in _PLAIN_STATES:
-        # the same rows as `state = …`, in a form the planner can use (and cheap to test)
-        cases = cases.filter(_PLAIN_STATES[filters.state](on))
-    elif filters.state:
-        cases = cases.filter(Q(state=filters.state))
+        # the same rows as `state = …`, in a form the planner can use (and cheap to test);
+        # every row is then in that state
+        cases = with_case_states(cases, on, only_state=only_state, known=filters.state)
+        return cases.filter(_PLAIN_STATES[filters.state](on))
+    cases = with_case_states(cases, on, only_state=only_state)
+    if filters.state:
+        return cases.filter(Q(state=filters.state))
+    return cases
+
+
+def board_state_counts(
+    actor: User, filters: BoardFilters, on: dt.date | None = None
+) -> dict[str, int]:
+    """How many of `board_cases` are in each time state (only the state is worked out)."""
+    return state_counts(_board_rows(actor, filters, on or clock.today(), only_state=True))
+
+
+def board_cases(actor: User, filters: BoardFilters, on: dt.date | None = None) -> QuerySet[Case]:
+    """Every running case (in progress, or stopped by a special procedure) in the viewer's
+    jurisdiction that matches the filters, with its time states; red first, then yellow."""
+    cases = _board_rows(actor, filters, on or clock.today())
     # not the version: its 40 columns were joined to every matching case before the sort took
     # the page's 30 (bench/supervision.py (a)); `with_versions` reads the page's from memory
     cases = cases.select_related("department", "region", "window")

@@ -33,7 +33,7 @@ from django.utils import timezone
 from onewindow.accounts.choices import Role
 from onewindow.accounts.models import Absence, Post, User
 from onewindow.accounts.selectors import has_permission
-from onewindow.audit.services import audit_record, audit_records
+from onewindow.audit.services import audit_export, audit_record, audit_records
 from onewindow.cases import clock
 from onewindow.cases.choices import CaseStatus
 from onewindow.cases.models import Case, Step
@@ -533,3 +533,22 @@ def supervise(
             after={"clocks": seen, "alerts": alerts, "notices": notices},
         )
     return SweepResult(sweep=sweep, clocks=seen, alerts=alerts, notices=notices)
+
+
+def export_record(
+    *, actor: User, table: str, filters: dict[str, str], rows: int, capped: bool = False
+) -> None:
+    """An Excel export of the board or the anomalies is a disclosure: on record, who took which
+    table with which filters, and how many rows it held (as the statistics' exports are)."""
+    from onewindow.accounts.selectors import audit_role
+
+    audit_export(
+        action="supervision.export",
+        actor=actor,
+        role=audit_role(actor, "supervision.view"),
+        kind="电子监察表",
+        table=table,
+        rows=rows,
+        filters=filters,
+        capped=capped,
+    )

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from onewindow.accounts.access import staff_required
@@ -18,8 +19,9 @@ from onewindow.accounts.selectors import has_permission, request_actor
 from onewindow.cases import clock
 from onewindow.cases.selectors import category_counts
 from onewindow.core.errors import DomainError, InvalidInput, NotFound
+from onewindow.stats.excel import xlsx_response
 
-from . import selectors, services
+from . import exports, selectors, services
 from .choices import STATE_LABELS, AlertState, AnomalyKind, NoticeRole
 
 PER_PAGE = 30
@@ -67,9 +69,10 @@ def board(request: HttpRequest) -> HttpResponse:
         "state_links": state_links,
         "all_link": urlencode({**others, "view": context["view"]}),
         "tab_links": {v: urlencode({**filters.query, "view": v}) for v in ("cases", "steps")},
+        "export_links": {t: urlencode({**filters.query, "table": t}) for t in ("cases", "steps")},
         "warning_days": settings.ONEWINDOW_WARNING_DAYS,
         "warning_percent": round(settings.ONEWINDOW_WARNING_FRACTION * 100),
-        "case_counts": selectors.state_counts(cases),
+        "case_counts": selectors.board_state_counts(actor, filters, on),
         "step_counts": selectors.state_counts(steps),
         "categories": [
             (label, n)
@@ -103,6 +106,49 @@ def anomalies(request: HttpRequest) -> HttpResponse:
         "query": urlencode({"kind": kind}),
     }
     return render(request, "supervision/anomalies.html", context)
+
+
+# -- Excel exports (exports.py): every matching row, in the viewer's jurisdiction --------------
+
+
+@staff_required("supervision.view")
+def board_export(request: HttpRequest) -> HttpResponse:
+    """One of the board's two tables with the page's filters, every matching row."""
+    actor = request_actor(request)
+    on = clock.today()
+    table = request.GET.get("table", "cases")
+    back = f"{reverse('supervision:board')}?"
+    if table not in exports.BOARD_TABLES:
+        messages.error(request, f"表格“{table[:20]}”不存在，请选择运行中的办件或待办环节。")
+        return redirect(back)
+    try:
+        filters = selectors.parse_filters(actor, request.GET)
+    except InvalidInput:
+        # the board shows which filter is wrong and how to fix it
+        query = {k: request.GET.get(k, "") for k in selectors.FILTER_KEYS if request.GET.get(k)}
+        return redirect(back + urlencode({**query, "view": table}))
+    title, export = exports.board_workbook(actor, table, filters, on)
+    services.export_record(
+        actor=actor, table=title, filters=filters.query, rows=export.rows, capped=export.capped
+    )
+    return xlsx_response(export.content, f"电子监察-{title}-{on:%Y-%m-%d}.xlsx")
+
+
+@staff_required("supervision.view")
+def anomalies_export(request: HttpRequest) -> HttpResponse:
+    """One kind of anomaly's table, every case of it in the viewer's jurisdiction."""
+    actor = request_actor(request)
+    on = clock.today()
+    kind = request.GET.get("kind", AnomalyKind.REPEATED_SUPPLEMENT)
+    try:
+        title, export = exports.anomalies_workbook(actor, kind, on)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return redirect("supervision:anomalies")
+    services.export_record(
+        actor=actor, table=title, filters={"kind": kind}, rows=export.rows, capped=export.capped
+    )
+    return xlsx_response(export.content, f"电子监察-{title}-{on:%Y-%m-%d}.xlsx")
 
 
 @staff_required("supervision.view")

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from onewindow.appeals import handling, services
 from onewindow.appeals.choices import DispatchState, Rating, Status
@@ -210,7 +209,6 @@ def test_stale_revision_is_refused_with_409(as_user: Any) -> None:
     with pytest.raises(InvalidTransition) as caught:
         services.revisit(actor=u("jiancha"), appeal_id=appeal.pk, note="电话回访", revision=0)
     assert caught.value.code == "revision_conflict" and caught.value.status == 409
-    cache.clear()
 
 
 @pytest.mark.browser
@@ -218,8 +216,7 @@ def test_stale_revision_is_refused_with_409(as_user: Any) -> None:
 def test_centre_page_with_duplicates_and_co_handling_in_a_browser(
     browser: Any, live_server: Any, demo_password: str
 ) -> None:
-    from onewindow.cases.tests.test_browser import sign_in
-    from onewindow.conftest import SHOTS
+    from onewindow.conftest import SHOTS, follow, sign_in
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     master = file()
@@ -236,11 +233,11 @@ def test_centre_page_with_duplicates_and_co_handling_in_a_browser(
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server.url}/workbench/appeals/{lead.pk}/")
     page.get_by_label("增加协办单位").select_option(label=zj().name)
-    page.get_by_role("button", name="增加协办").click()
+    follow(page, page.get_by_role("button", name="增加协办"))
     page.get_by_text("已增加协办单位").wait_for()
     page.locator("#duplicates").get_by_text(dup.number).wait_for()
     page.screenshot(path=str(SHOTS / "appeal-detail-cohandling-duplicates.png"), full_page=True)
-    page.get_by_role("button", name="该件并入本件").click()
+    follow(page, page.get_by_role("button", name="该件并入本件"))
     page.get_by_text(f"已将诉求 {dup.number} 并入 {master.number}").wait_for()
     page.screenshot(path=str(SHOTS / "appeal-detail-merged.png"), full_page=True)
     assert Appeal.objects.get(pk=dup.pk).merged_into_id == master.pk

@@ -461,8 +461,7 @@ def test_browser_public_pages_and_dashboard(
     Chinese renders, no console errors (the CSP allows no inline script or style)."""
     from onewindow.appeals.demo import build_appeals
     from onewindow.appeals.selectors import publishable
-    from onewindow.cases.tests.test_browser import sign_in
-    from onewindow.conftest import SHOTS
+    from onewindow.conftest import SHOTS, follow, sign_in
 
     end = dt.date(2026, 11, 27)
     build_appeals(count=36, end=end)
@@ -477,7 +476,7 @@ def test_browser_public_pages_and_dashboard(
     page.screenshot(path=str(SHOTS / "appeal-public-list.png"), full_page=True)
     shown = publishable().filter(status="closed").order_by("pk").first()
     assert shown is not None
-    page.get_by_role("link", name=shown.number).click()
+    follow(page, page.get_by_role("link", name=shown.number))
     page.get_by_role("heading", name="办理答复").wait_for()
     assert shown.caller_name not in page.content()
     page.screenshot(path=str(SHOTS / "appeal-public-detail.png"), full_page=True)
@@ -489,3 +488,15 @@ def test_browser_public_pages_and_dashboard(
     staff.get_by_text("按时签收率").first.wait_for()
     staff.screenshot(path=str(SHOTS / "appeal-dashboard.png"), full_page=True)
     assert not errors, errors
+
+
+def test_a_new_category_joins_the_hot_words_without_a_restart(monkeypatch: Any) -> None:
+    """A category an administrator adds is a keyword at the next dashboard, in any process."""
+    monkeypatch.setattr(dashboard, "_vocabulary", None)  # put back as it was afterwards
+    dashboard.keywords("电动车充电桩坏了")  # the pattern is built, as a running worker has it
+    assert "电动车充电桩" not in dashboard.keywords("小区电动车充电桩坏了，没人修")
+    Category.objects.create(
+        code="0599", name="电动车充电桩", parent=Category.objects.get(code="05")
+    )
+    dashboard.refresh_vocabulary()  # what each dashboard does first
+    assert "电动车充电桩" in dashboard.keywords("小区电动车充电桩坏了，没人修")

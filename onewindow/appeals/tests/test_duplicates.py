@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from onewindow.appeals import duplicates, services
 from onewindow.appeals.choices import Channel, DispatchState, Kind, Rating, Status
@@ -130,7 +129,6 @@ def test_merge_closes_dispatches_tells_caller_and_shares_outcome(client: Any) ->
     dup.refresh_from_db()
     assert dup.status == Status.REPLIED
     assert len(sms_to(OTHER_PHONE, "appeal.replied")) == 1
-    cache.clear()
     page = client.get("/appeals/track/", {"number": dup.number, "phone_tail": OTHER_PHONE[-4:]})
     body = page.content.decode()
     assert page.status_code == 200

@@ -349,7 +349,7 @@ def test_extension_approved_moves_due_refused_keeps_it_and_revisit() -> None:
 
 
 def test_the_sweeps_selection_statement_names_what_the_orm_condition_names() -> None:
-    """`pending_selection` is one parameterised statement; on every day of a scenario with
+    """`pending_selection` is one statement; read whole or a row at a time, on every day of a scenario with
     waiting, signed, escalated and centre dispatches it names exactly the dispatches the ORM
     condition it replaced names (a rung due, not yet taken; the centre never escalated)."""
     from django.db import connection
@@ -376,11 +376,18 @@ def test_the_sweeps_selection_statement_names_what_the_orm_condition_names() -> 
                 pending |= part & ~centre if step == Step.ESCALATE else part
         return sorted(Dispatch.objects.filter(pending).values_list("pk", flat=True))
 
-    def raw(day: dt.date) -> list[int]:
-        sql, params = services.pending_selection(day)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [0, *params, 10_000])
-            return sorted(row[0] for row in cursor.fetchall())
+    def raw(day: dt.date, chunk: int = 10_000) -> list[int]:
+        pks: set[int] = set()
+        last = 0
+        while True:  # page by page, as the sweep reads it
+            with connection.cursor() as cursor:
+                cursor.execute(services.pending_selection(day, after=last, chunk=chunk))
+                rows = [row[0] for row in cursor.fetchall()]
+            if not rows:
+                return sorted(pks)
+            assert rows == sorted(rows)
+            pks.update(rows)
+            last = rows[-1]
 
     with clock.simulate(MON):
         late = file()
@@ -399,7 +406,7 @@ def test_the_sweeps_selection_statement_names_what_the_orm_condition_names() -> 
     day = MON
     for _ in range(25):
         day += dt.timedelta(days=1)
-        assert raw(day) == orm(day), day
+        assert raw(day) == orm(day) == raw(day, chunk=1), day
         seen.update(raw(day))
         sweep(day)
     assert seen  # the scenario did select something
@@ -414,3 +421,85 @@ def test_values_written_into_the_selection_are_only_plain_ones() -> None:
             services._inline("SELECT %s", [bad])
     with pytest.raises(ValueError, match="do not match"):
         services._inline("SELECT %s, %s", [1])
+
+
+def test_routing_takes_the_first_applicable_rule_for_every_category_and_level() -> None:
+    """`route` (one statement naming the first applicable rule) against the rules read plainly:
+    for every category and a village, a town (and a village without a town above it), the
+    county; with an extra high-priority town rule that a county appeal cannot use."""
+    from onewindow.appeals.choices import Target
+    from onewindow.appeals.models import RoutingRule
+    from onewindow.org.choices import RegionLevel
+
+    def plainly(category: Category, region: Region) -> tuple[int, int | None]:
+        ancestors, node = set(), category
+        while node is not None:
+            ancestors.add(node.pk)
+            node = node.parent
+        rules = RoutingRule.objects.order_by("-priority", "pk")
+        for rule in rules:
+            if rule.category_id is not None and rule.category_id not in ancestors:
+                continue
+            if rule.region_level and rule.region_level != region.level:
+                continue
+            if rule.target == Target.VILLAGE and region.level == RegionLevel.VILLAGE:
+                return region.pk, None
+            if rule.target == Target.TOWN and region.level == RegionLevel.TOWN:
+                return region.pk, None
+            if rule.target == Target.TOWN and region.level == RegionLevel.VILLAGE and region.parent:
+                return region.parent_id, None  # type: ignore[return-value]
+            if rule.target == Target.DEPARTMENT and rule.department is not None:
+                return rule.department.region_id, rule.department_id
+            if rule.target == Target.CENTRE:
+                break
+        return services.command_centre().pk, None
+
+    village = Region.objects.filter(level=RegionLevel.VILLAGE).first()
+    assert village is not None and village.parent is not None
+    orphan = Region(pk=village.pk, code=village.code, name=village.name, level=village.level)
+    regions = [village, village.parent, services.command_centre(), orphan]
+    leaf = Category.objects.filter(children__isnull=True).first()
+    RoutingRule.objects.create(category=leaf, target=Target.TOWN, priority=10_000)
+    checked = 0
+    for category in Category.objects.all():
+        for region in regions:
+            unit, department = services.route(category, region)
+            got = (unit.pk, department.pk if department else None)
+            assert got == plainly(category, region), (category.code, region.level)
+            checked += 1
+    assert checked >= 4 * 20
+
+
+def test_the_units_routing_reads_by_hand_are_the_rows_the_orm_reads(
+    django_assert_num_queries: object,
+) -> None:
+    """The command centre and a department (with its region) come from hand-written statements;
+    every field, dates included, is what a queryset gives, and the department's region needs no
+    further query."""
+    from django.forms.models import model_to_dict
+
+    from onewindow.appeals.choices import Target
+    from onewindow.appeals.models import RoutingRule
+    from onewindow.org.choices import RegionLevel
+
+    def fields(obj: Region | Department) -> dict[str, object]:
+        values = model_to_dict(obj)
+        values.update(created_at=getattr(obj, "created_at", None))
+        values.update(updated_at=getattr(obj, "updated_at", None))
+        return values
+
+    centre = services.command_centre()
+    assert fields(centre) == fields(Region.objects.get(level=RegionLevel.COUNTY, parent=None))
+    department = Department.objects.select_related("region").order_by("pk").last()
+    assert department is not None
+    category = road()
+    RoutingRule.objects.create(
+        category=category, target=Target.DEPARTMENT, department=department, priority=10_000
+    )
+    village = Region.objects.filter(level=RegionLevel.VILLAGE).first()
+    assert village is not None
+    with django_assert_num_queries(2):  # type: ignore[operator]  # the rule, then the unit
+        unit, found = services.route(category, village)
+        assert found is not None
+        assert unit is found.region and unit.pk == department.region_id
+    assert fields(found) == fields(department) and fields(unit) == fields(department.region)

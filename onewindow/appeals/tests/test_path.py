@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 
 from onewindow.appeals import services
@@ -73,7 +72,6 @@ def inbox(username: str) -> list[str]:
 def test_village_late_town_bounces_centre_transfers_reopened_then_satisfied(
     days: Days, client: Any
 ) -> None:
-    cache.clear()
     # Mon 3/2 — a resident of 青石村 files on the public form
     response = client.post(
         "/appeals/new/",
@@ -169,7 +167,6 @@ def test_village_late_town_bounces_centre_transfers_reopened_then_satisfied(
 
     # Mon 3/23 the citizen, on the tracking page, is unsatisfied: reopened to the 住建局
     walk(days, dt.date(2026, 3, 23))
-    cache.clear()
     page = client.get("/appeals/track/", {"number": appeal.number, "phone_tail": PHONE[-4:]})
     assert "已安排养护队于3月19日完成坑洼修补" in page.content.decode()
     client.post(
@@ -200,7 +197,6 @@ def test_village_late_town_bounces_centre_transfers_reopened_then_satisfied(
         dispatch_id=again.pk,
         text="复查发现小学门口一处漏修，已于当日补修完毕。",
     )
-    cache.clear()
     client.post(
         "/appeals/track/",
         {"number": appeal.number, "phone_tail": PHONE[-4:], "rating": "satisfied"},

@@ -105,8 +105,7 @@ def test_window_check_lists_similar_appeals_without_saving(as_user: Any) -> None
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_window_form_in_a_browser(browser: Any, live_server: Any, demo_password: str) -> None:
-    from onewindow.cases.tests.test_browser import sign_in
-    from onewindow.conftest import SHOTS
+    from onewindow.conftest import SHOTS, follow, sign_in
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     case = food_online()
@@ -114,7 +113,7 @@ def test_window_form_in_a_browser(browser: Any, live_server: Any, demo_password:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(live_server.url + "/workbench/")
-    page.get_by_role("link", name="办不成事窗口").click()
+    follow(page, page.get_by_role("link", name="办不成事窗口"))
     page.get_by_label("发生地（镇街 / 村社区）").select_option(label="青石镇 / 青石村")
     page.get_by_label("标题").fill("食品经营许可跑了三趟没办成")
     page.get_by_label("诉求内容").fill("申请食品经营许可，窗口每次都说材料不全，已经跑了三趟。")
@@ -122,16 +121,16 @@ def test_window_form_in_a_browser(browser: Any, live_server: Any, demo_password:
     page.get_by_label("回访电话").fill("13900000012")
     page.get_by_label("关联办件编号（选填）").fill(case.number)
     page.screenshot(path=str(SHOTS / "appeal-window-form.png"), full_page=True)
-    page.get_by_role("button", name="登记并派单").click()
+    follow(page, page.get_by_role("button", name="登记并派单"))
     page.get_by_text("诉求已登记并派单").wait_for()
     page.screenshot(path=str(SHOTS / "appeal-window-filed.png"), full_page=True)
-    page.get_by_role("link", name="继续登记下一件").click()
+    follow(page, page.get_by_role("link", name="继续登记下一件"))
     page.get_by_label("标题").fill("食品经营许可办不成")
     page.get_by_label("发生地（镇街 / 村社区）").select_option(label="青石镇 / 青石村")
     page.get_by_label("诉求内容").fill("办食品经营许可跑了好几趟，每次都说材料不全。")
     page.get_by_label("诉求人姓名").fill("赵丽")
     page.get_by_label("回访电话").fill("13900000012")
-    page.get_by_role("button", name="查找相似诉求").click()
+    follow(page, page.get_by_role("button", name="查找相似诉求"))
     page.get_by_text("可能重复的诉求").wait_for()
     page.screenshot(path=str(SHOTS / "appeal-window-check.png"), full_page=True)
     appeal = Appeal.objects.get()

@@ -4,11 +4,9 @@ result downloaded; the error shape of every refusal; public tracking with its li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -22,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 FOOD_UPLOADS = ("app_form", "licence", "id_card", "layout")
 APPLICANT = "13900000012"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def apply(client: Client, *, key: str = "", skip: str = "", **files: Any) -> Any:

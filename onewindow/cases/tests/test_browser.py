@@ -8,29 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from onewindow.cases.choices import CaseStatus
 from onewindow.cases.models import BundleApplication, Case
-from onewindow.conftest import SHOTS
+from onewindow.conftest import SHOTS, follow, sign_in
 
 from .conftest import BUILDING, PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(browser: Any, url: str, username: str, password: str) -> Any:
-    context = browser.new_context(locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    if username.isdigit():
-        page.goto(url + "/accounts/applicant/login/")
-        page.get_by_label("手机号码").fill(username)
-    else:
-        page.goto(url + "/accounts/login/")
-        page.get_by_label("登录名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-    return page
 
 
 def pdf_file(name: str) -> dict[str, Any]:
@@ -47,35 +33,35 @@ def test_online_application_under_tolerance_to_downloaded_result(
     url = live_server.url
     applicant = sign_in(browser, url, "13900000012", demo_password)
     applicant.goto(url + "/guide/002001005000/")
-    applicant.get_by_role("link", name="在线申请").click()
+    follow(applicant, applicant.get_by_role("link", name="在线申请"))
     applicant.get_by_label("新办", exact=True).check()
     applicant.get_by_label("本人办理", exact=True).check()
-    applicant.get_by_role("button", name="按我的情形列出材料").click()
+    follow(applicant, applicant.get_by_role("button", name="按我的情形列出材料"))
     for key in ("app_form", "licence", "id_card", "layout"):
         applicant.locator(f"#m_{key}").set_input_files(pdf_file(f"{key}.pdf"))
     SHOTS.mkdir(parents=True, exist_ok=True)
     applicant.screenshot(path=str(SHOTS / "case-apply.png"), full_page=True)
-    applicant.get_by_role("button", name="提交申请").click()
+    follow(applicant, applicant.get_by_role("button", name="提交申请"))
     applicant.wait_for_url("**/cases/mine/*/")
     case = Case.objects.get(submitted_by__phone="13900000012")
     assert case.number in applicant.content()
 
     counter = sign_in(browser, url, "zc01", demo_password)
-    counter.get_by_role("link", name="办件").first.click()
-    counter.get_by_role("link", name=case.number).first.click()
+    follow(counter, counter.get_by_role("link", name="办件").first)
+    follow(counter, counter.get_by_role("link", name=case.number).first)
     counter.locator("input[name=defer_rules]").check()
     counter.locator("input[name=promise_rules]").fill("2026-03-09")
     counter.screenshot(path=str(SHOTS / "case-counter.png"), full_page=True)
-    counter.get_by_role("button", name="受理", exact=True).click()
-    assert "已受理" in counter.content()
+    follow(counter, counter.get_by_role("button", name="受理", exact=True))
+    expect(counter.locator("main")).to_contain_text("已受理")
 
     approver = sign_in(browser, url, "scjg_sp2", demo_password)
     approver.goto(url + "/workbench/cases/")
-    approver.get_by_role("link", name=case.number).first.click()
-    approver.get_by_role("button", name="审查通过").click()
+    follow(approver, approver.get_by_role("link", name=case.number).first)
+    follow(approver, approver.get_by_role("button", name="审查通过"))
     head = sign_in(browser, url, "scjg_fzr", demo_password)
     open_case(head, url, case.number)
-    head.get_by_role("button", name="准予许可").click()
+    follow(head, head.get_by_role("button", name="准予许可"))
     head.screenshot(path=str(SHOTS / "case-approved.png"), full_page=True)
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED and case.result_held
@@ -83,8 +69,8 @@ def test_online_application_under_tolerance_to_downloaded_result(
     applicant.goto(f"{url}/cases/mine/{case.number}/")
     assert "结果待容缺材料补齐后发放" in applicant.content()
     applicant.locator("#m_rules").set_input_files(pdf_file("rules.pdf"))
-    applicant.get_by_role("button", name="上传").click()
-    assert "容缺材料已补齐" in applicant.content()
+    follow(applicant, applicant.get_by_role("button", name="上传"))
+    expect(applicant.locator("main")).to_contain_text("容缺材料已补齐")
     case.refresh_from_db()
     assert case.pickup_code in applicant.content()
     with applicant.expect_download() as download:
@@ -100,18 +86,18 @@ def test_business_start_bundle_through_one_form(
     url = live_server.url
     applicant = sign_in(browser, url, "13900000011", demo_password)
     applicant.goto(url + "/guide/bundle/YJS-001/")
-    applicant.get_by_role("link", name="一件事在线申请（一张表单、一套材料）").click()
+    follow(applicant, applicant.get_by_role("link", name="一件事在线申请（一张表单、一套材料）"))
     # .all() does not wait: let each navigation finish before counting the fields
     applicant.wait_for_url("**/cases/apply-bundle/YJS-001/")
     for group in applicant.locator("fieldset").all():
         group.get_by_role("radio").first.check()
-    applicant.get_by_role("button", name="按我的情形列出材料").click()
+    follow(applicant, applicant.get_by_role("button", name="按我的情形列出材料"))
     applicant.wait_for_url("**/cases/apply-bundle/YJS-001/?*")
     applicant.wait_for_load_state()
     for field in applicant.locator("input[type=file]").all():
         field.set_input_files(pdf_file("m.pdf"))
     applicant.screenshot(path=str(SHOTS / "bundle-apply.png"), full_page=True)
-    applicant.get_by_role("button", name="提交一件事申请").click()
+    follow(applicant, applicant.get_by_role("button", name="提交一件事申请"))
     applicant.wait_for_url("**/cases/mine/bundles/*/")
     application = BundleApplication.objects.get()
     cases = list(application.cases.order_by("bundle_order", "pk"))
@@ -122,7 +108,7 @@ def test_business_start_bundle_through_one_form(
     for stage in sorted({c.bundle_order for c in cases}):
         for case in [c for c in cases if c.bundle_order == stage]:
             open_case(counter, url, case.number)
-            counter.get_by_role("button", name="受理", exact=True).click()
+            follow(counter, counter.get_by_role("button", name="受理", exact=True))
             case.refresh_from_db()
             while case.status == CaseStatus.IN_PROGRESS:
                 step = case.steps.get(closed_at__isnull=True)
@@ -137,7 +123,7 @@ def test_business_start_bundle_through_one_form(
                     for a in case.version.flow["actions"]
                     if a["from"] == case.state_key and a["key"] in ("pass", "approve", "submit")
                 ]
-                page.get_by_role("button", name=forward[0]).click()
+                follow(page, page.get_by_role("button", name=forward[0]))
                 page.context.close()
                 case.refresh_from_db()
             assert case.status == CaseStatus.APPROVED, case
@@ -164,8 +150,8 @@ def test_joint_approval_with_three_departments_returned_once(
     counter.get_by_label("手机号码（接收短信、查询进度）").fill("13900000013")
     for box in counter.locator("input[name=presented]").all():
         box.check()
-    counter.get_by_role("button", name="收件并进入受理").click()
-    counter.get_by_role("button", name="受理", exact=True).click()
+    follow(counter, counter.get_by_role("button", name="收件并进入受理"))
+    follow(counter, counter.get_by_role("button", name="受理", exact=True))
     case = Case.objects.get(item__code=BUILDING)
     assert case.joint
 
@@ -176,7 +162,7 @@ def test_joint_approval_with_three_departments_returned_once(
         page.get_by_label(opinion, exact=True).check()
         if note:
             page.get_by_label("说明（不同意时必填）").fill(note)
-        page.get_by_role("button", name="提交会签意见").click()
+        follow(page, page.get_by_role("button", name="提交会签意见"))
         page.context.close()
 
     answer("zr_sp1", "同意")
@@ -185,19 +171,19 @@ def test_joint_approval_with_three_departments_returned_once(
     open_case(lead, url, case.number)
     lead.screenshot(path=str(SHOTS / "joint-fan-out.png"), full_page=True)
     lead.get_by_label("意见（退回、不予许可时必填）").fill("请补充临时占道方案后重新受理")
-    lead.get_by_role("button", name="退回受理").click()
+    follow(lead, lead.get_by_role("button", name="退回受理"))
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED and case.returned
 
     open_case(counter, url, case.number)
-    counter.get_by_role("button", name="受理", exact=True).click()
+    follow(counter, counter.get_by_role("button", name="受理", exact=True))
     answer("zr_sp1", "同意")
     answer("cg_sp1", "同意")
     open_case(lead, url, case.number)
-    lead.get_by_role("button", name="审查通过").click()
+    follow(lead, lead.get_by_role("button", name="审查通过"))
     head = sign_in(browser, url, "zj_fzr", demo_password)
     open_case(head, url, case.number)
-    head.get_by_role("button", name="准予许可").click()
+    follow(head, head.get_by_role("button", name="准予许可"))
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED
     head.screenshot(path=str(SHOTS / "joint-done.png"), full_page=True)

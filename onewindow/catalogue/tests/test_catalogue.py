@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from onewindow.catalogue import selectors, services
-from onewindow.catalogue.models import Item, ItemVersion, Material
+from onewindow.catalogue.models import Bundle, Item, ItemVersion, Material
 from onewindow.core.errors import InvalidInput, InvalidTransition
 from onewindow.org.models import Region
 
@@ -246,6 +246,13 @@ def test_bundle_refers_only_to_existing_items() -> None:
         actor=None,
     )
     assert [s.item.code for s in bundle.steps.all()] == [FOOD["code"]]
+    for order in ([], [[]], [[FOOD["code"]], []]):
+        with pytest.raises(InvalidInput, match="每个阶段至少一个事项"):
+            services.bundle_save(
+                data={"code": "YJS-E", "name": "空的一件事", "promised_limit": 5, "order": order},
+                actor=None,
+            )
+    assert not Bundle.objects.filter(code="YJS-E").exists()
 
 
 def test_a_default_flow_is_drawn_up_and_fits_the_promised_limit() -> None:

@@ -142,6 +142,9 @@ def test_export_layout(catalogue: None) -> None:
         "old_licence",
         "layout",
         None,
+        None,  # 增加受理条件, 情形承诺时限, 情形法定时限: unchanged
+        None,
+        None,
     ) in situations
     bundles = list(book["一件事"].iter_rows(values_only=True))
     assert bundles[1][3] == "企业" and bundles[1][5] == "1:000105001000;2:000105002000"
@@ -306,6 +309,18 @@ def test_more_problems_each_in_its_place(catalogue: None) -> None:
         key=str,
     )
     assert "省级" in next(p.message for p in problems if p.column == "可办理层级")
+
+
+def test_bundle_rules_of_the_service_are_reported_at_their_cell(catalogue: None) -> None:
+    """The rules `services.bundle_check` holds beyond the sheet's own (code format, limit range)
+    are found before anything is written, at the cell they concern."""
+    stream = edit(exported(), "一件事", "承诺时限", 2, 400)
+    problems = problems_of(stream)
+    assert where(problems) == [("一件事", 2, "承诺时限")]
+    assert "1 至 365 个工作日" in problems[0].message
+    problems = problems_of(edit(exported(), "一件事", "编码", 2, "一件事 1"))
+    assert where(problems) == [("一件事", 2, "编码")]
+    assert "字母、数字" in problems[0].message
 
 
 def test_item_with_an_unpublished_draft_is_refused(catalogue: None) -> None:

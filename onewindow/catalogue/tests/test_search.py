@@ -3,8 +3,10 @@ import copy
 import pytest
 from django.test import Client
 
-from onewindow.catalogue import search
+from onewindow.catalogue import grants, search
+from onewindow.catalogue.models import Item
 from onewindow.catalogue.tests.test_catalogue import FOOD, publish
+from onewindow.org.models import Region
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 
@@ -93,6 +95,17 @@ def test_items_api(catalogue) -> None:  # type: ignore[no-untyped-def]
         "department": "青溪县市场监督管理局",
         "score": hits[0]["score"],
     }
+    # a town handles what was devolved to it (a town-level item is not enough)
+    assert client.get("/api/v1/items", {"q": "户口", "region": "610799001000"}).json() == []
+    grants.devolution_grant(
+        actor=None,
+        item=Item.objects.get(code="000101001000"),
+        region=Region.objects.get(code="610799001000"),
+        letter_no="青公发〔2025〕1号",
+        scope="受理、登记",
+        seal="户籍专用章",
+        responsible="张三",
+    )
     town = client.get("/api/v1/items", {"q": "户口", "region": "610799001000"}).json()
     assert [h["code"] for h in town] == ["000101001000"]
     guide = client.get("/api/v1/items/000105001000").json()

@@ -18,7 +18,7 @@ from onewindow.catalogue.models import (
     Material,
     WindowAuthorisation,
 )
-from onewindow.conftest import login_client
+from onewindow.conftest import follow, login_client
 from onewindow.core.errors import NotAllowed
 from onewindow.files.models import StoredFile
 from onewindow.files.tests.test_files import minimal_pdf
@@ -176,12 +176,15 @@ PAGES = {  # page → the permission it needs
     "import/": "catalogue.import",
     "devolutions/": "catalogue.grant",
     "windows/": "catalogue.grant",
+    "bundles/": "catalogue.view",
+    "bundles/new/": "catalogue.bundle",
 }
 HOLDERS = {  # who holds each permission among the actors below (accounts/permissions.py)
     "catalogue.view": {"zc01", "scjg_fzr", "jiancha", "xitong"},
     "catalogue.edit": {"scjg_fzr", "xitong"},
     "catalogue.import": {"xitong"},
     "catalogue.grant": {"xitong"},
+    "catalogue.bundle": {"xitong"},
 }
 
 
@@ -441,6 +444,7 @@ def test_fake_pdf_blank_form_is_refused():
     head.post(f"{BASE}{item.code}/draft/")
     draft = item.versions.get(status="draft")
     material = draft.materials.order_by("order").first()
+    kept, files = material.blank_file_id, StoredFile.objects.count()
     fake = io.BytesIO(b"MZ\x90\x00 this is a program, not a form")
     fake.name = "申请表.pdf"
     response = head.post(
@@ -450,8 +454,8 @@ def test_fake_pdf_blank_form_is_refused():
     )
     assert "「空白表格」不是 PDF 文件（内容与扩展名不符）" in response.content.decode()
     material.refresh_from_db()
-    assert material.blank_file is None
-    assert not StoredFile.objects.exists()
+    assert material.blank_file_id == kept  # the demo's form, not replaced
+    assert StoredFile.objects.count() == files
 
 
 def exported_with_duplicate_code() -> io.BytesIO:
@@ -680,13 +684,13 @@ def test_browser_edit_review_publish_and_import_problems(live_server) -> None:  
         tab = head.new_page()
         tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         tab.goto(f"{live_server.url}{BASE}?q={item.code}")
-        tab.get_by_role("link", name=name).click()
+        follow(tab, tab.get_by_role("link", name=name))
         tab.get_by_label("修订说明").fill("压缩承诺时限，增加咨询电话")
-        tab.get_by_role("button", name="新建修订稿").click()
+        follow(tab, tab.get_by_role("button", name="新建修订稿"))
         tab.wait_for_url("**/edit/")
         statutory = tab.get_by_label("法定办结时限").input_value()
         tab.get_by_label("承诺办结时限").fill(str(int(statutory) + 5))
-        tab.get_by_role("button", name="保存草稿").click()
+        follow(tab, tab.get_by_role("button", name="保存草稿"))
         error = tab.locator(".field-error").first
         assert "不得长于法定时限" in error.inner_text()
         error.scroll_into_view_if_needed()
@@ -694,7 +698,7 @@ def test_browser_edit_review_publish_and_import_problems(live_server) -> None:  
         tab.get_by_label("承诺办结时限").fill(str(max(old_limit - 1, 1)))
         tab.get_by_label("咨询电话").fill("0916-5400000")
         tab.screenshot(path=str(shots / "catalogue-edit.png"), full_page=True)
-        tab.get_by_role("button", name="保存草稿").click()
+        follow(tab, tab.get_by_role("button", name="保存草稿"))
         assert "草稿已保存" in tab.content()
         head.close()
 
@@ -706,9 +710,9 @@ def test_browser_edit_review_publish_and_import_problems(live_server) -> None:  
         diff = tab.locator("table.diff")
         assert "承诺办结时限" in diff.inner_text() and "0916-5400000" in diff.inner_text()
         tab.screenshot(path=str(shots / "catalogue-item-diff.png"), full_page=True)
-        tab.get_by_role("button", name="审核通过").click()
+        follow(tab, tab.get_by_role("button", name="审核通过"))
         assert "已审核通过" in tab.content()
-        tab.get_by_role("button", name="发布").click()
+        follow(tab, tab.get_by_role("button", name="发布"))
         assert "已发布" in tab.content()
 
         tab.goto(f"{live_server.url}{BASE}import/")
@@ -719,7 +723,7 @@ def test_browser_edit_review_publish_and_import_problems(live_server) -> None:  
                 "buffer": exported_with_duplicate_code().getvalue(),
             }
         )
-        tab.get_by_role("button", name="上传并检查").click()
+        follow(tab, tab.get_by_role("button", name="上传并检查"))
         assert "未导入任何内容" in tab.content()
         tab.screenshot(path=str(shots / "catalogue-import-problems.png"), full_page=True)
         for url, shot in (

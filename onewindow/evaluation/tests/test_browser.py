@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-from onewindow.cases.tests.test_browser import sign_in
-from onewindow.conftest import SHOTS
+from onewindow.conftest import SHOTS, follow, sign_in
 from onewindow.evaluation import tokens
 from onewindow.evaluation.models import Rating, Rectification
 
@@ -40,9 +40,8 @@ def test_qr_rating_to_closed_rectification(
         "印章备案让我跑了两趟，窗口没有一次说清楚。"
     )
     page.screenshot(path=str(SHOTS / "evaluation-qr.png"), full_page=True)
-    page.get_by_role("button", name="提交评价").click()
-    page.wait_for_load_state()
-    assert "感谢您的评价" in page.content()
+    follow(page, page.get_by_role("button", name="提交评价"))
+    expect(page.locator("main")).to_contain_text("感谢您的评价")
     page.screenshot(path=str(SHOTS / "evaluation-qr-done.png"), full_page=True)
     rating = Rating.objects.get()
     assert rating.level == 2 and rating.channel == "qr"
@@ -52,20 +51,20 @@ def test_qr_rating_to_closed_rectification(
 
     # the department head of 公安 investigates and answers
     head = sign_in(browser, url, "ga_fzr", demo_password)
-    head.get_by_role("link", name="好差评").first.click()
-    head.get_by_role("link", name="差评整改").first.click()
+    follow(head, head.get_by_role("link", name="好差评").first)
+    follow(head, head.get_by_role("link", name="差评整改").first)
     head.screenshot(path=str(SHOTS / "evaluation-rectifications.png"), full_page=True)
-    head.get_by_role("link", name=f"整改 {task.pk}").click()
+    follow(head, head.get_by_role("link", name=f"整改 {task.pk}"))
     head.get_by_label("调查核实情况（必填）").fill(
         "经调阅窗口录像，受理人员未一次性告知需携带法定代表人身份证原件。"
     )
-    head.get_by_role("button", name="提交调查核实情况").click()
-    assert "已调查核实" in head.content()
+    follow(head, head.get_by_role("button", name="提交调查核实情况"))
+    expect(head.locator("main")).to_contain_text("已调查核实")
     head.get_by_label("答复内容（必填）").fill(
         "已对窗口人员批评教育，并在一次性告知单上补充了身份证原件要求。感谢您的监督。"
     )
-    head.get_by_role("button", name="发送答复").click()
-    assert "已答复申请人" in head.content()
+    follow(head, head.get_by_role("button", name="发送答复"))
+    expect(head.locator("main")).to_contain_text("已答复申请人")
     head.screenshot(path=str(SHOTS / "evaluation-rectification-answered.png"), full_page=True)
     head.context.close()
 
@@ -75,9 +74,9 @@ def test_qr_rating_to_closed_rectification(
     assert case.number in sup.content() and case.applicant_name in sup.content()
     sup.get_by_label("满意", exact=True).check()
     sup.get_by_label("回访情况（必填）").fill("电话回访申请人，对整改答复表示满意。")
-    sup.get_by_role("button", name="记录回访").click()
+    follow(sup, sup.get_by_role("button", name="记录回访"))
     sup.get_by_label("办结意见（必填）").fill("整改到位，答复及时，予以办结。")
-    sup.get_by_role("button", name="办结整改任务").click()
+    follow(sup, sup.get_by_role("button", name="办结整改任务"))
     task.refresh_from_db()
     assert task.status == "closed"
     sup.screenshot(path=str(SHOTS / "evaluation-rectification-closed.png"), full_page=True)
@@ -94,11 +93,11 @@ def test_counter_tablet(browser: Any, live_server: Any, demo_password: str, days
     tablet = sign_in(browser, url, "zc01", demo_password)
     tablet.set_viewport_size({"width": 1280, "height": 800})
     tablet.goto(f"{url}/workbench/evaluation/counter/")
-    tablet.get_by_role("button", name="签到").click()
-    tablet.get_by_role("link", name=f"{case.number} {case.version.name}").click()
+    follow(tablet, tablet.get_by_role("button", name="签到"))
+    follow(tablet, tablet.get_by_role("link", name=f"{case.number} {case.version.name}"))
     tablet.screenshot(path=str(SHOTS / "evaluation-tablet.png"), full_page=True)
-    tablet.get_by_role("button", name="非常满意").click()
-    assert "感谢您的评价" in tablet.content()
+    follow(tablet, tablet.get_by_role("button", name="非常满意"))
+    expect(tablet.locator("main")).to_contain_text("感谢您的评价")
     tablet.screenshot(path=str(SHOTS / "evaluation-tablet-thanks.png"), full_page=True)
     assert Rating.objects.get().channel == "counter"
     # the same acceptor enters a paper card, and sees the ratings about them (anonymous)
@@ -107,8 +106,8 @@ def test_counter_tablet(browser: Any, live_server: Any, demo_password: str, days
     tablet.get_by_label("评价环节").select_option("acceptance")
     tablet.get_by_label("满意", exact=True).check()
     tablet.screenshot(path=str(SHOTS / "evaluation-card.png"), full_page=True)
-    tablet.get_by_role("button", name="录入评价卡").click()
-    assert "评价卡已录入（满意）" in tablet.content()
+    follow(tablet, tablet.get_by_role("button", name="录入评价卡"))
+    expect(tablet.locator("main")).to_contain_text("评价卡已录入（满意）")
     tablet.goto(f"{url}/workbench/evaluation/mine/")
     assert case.number not in tablet.content()
     tablet.screenshot(path=str(SHOTS / "evaluation-mine.png"), full_page=True)

@@ -125,6 +125,7 @@ def test_png_and_docx_are_recognised(clerk):
     ids=["text", "exe"],
 )
 def test_fake_pdf_is_refused(clerk, content):
+    files = StoredFile.objects.count()  # the demo's blank forms
     with pytest.raises(InvalidInput) as caught:
         store_upload(
             upload=SimpleUploadedFile("表格.pdf", content),
@@ -137,7 +138,7 @@ def test_fake_pdf_is_refused(clerk, content):
     assert caught.value.message == (
         "「空白表格」不是 PDF 文件（内容与扩展名不符），请上传真实的 PDF、JPG 或 PNG 文件。"
     )
-    assert not StoredFile.objects.exists()
+    assert StoredFile.objects.count() == files
 
 
 def test_a_docx_renamed_xlsx_and_a_disallowed_extension_are_refused(clerk):
@@ -155,6 +156,7 @@ def test_a_docx_renamed_xlsx_and_a_disallowed_extension_are_refused(clerk):
 
 
 def test_empty_and_oversized_files_are_refused(clerk, settings):
+    files = StoredFile.objects.count()  # the demo's blank forms
     with pytest.raises(InvalidInput, match="是空文件") as empty:
         store_upload(upload=SimpleUploadedFile("a.pdf", b""), field="f", label="材料", actor=clerk)
     assert empty.value.field == "f"
@@ -168,7 +170,7 @@ def test_empty_and_oversized_files_are_refused(clerk, settings):
             actor=clerk,
             max_bytes=1024,
         )
-    assert not StoredFile.objects.exists()
+    assert StoredFile.objects.count() == files
 
 
 def test_tampered_storage_is_detected_on_read(clerk):

@@ -125,3 +125,22 @@ def test_unknown_resource_and_format_and_method(client: Any) -> None:
     assert "POST" in response["Allow"]
     response = client.post(f"{BASE}/services.xml")
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_unexpected_failure_is_a_500_in_the_spec_format(
+    client: Any, fmt: str, monkeypatch: Any, caplog: Any
+) -> None:
+    """A fault injected under the view (a bug, a lost database connection): the client still
+    gets the spec's error document, and the failure is in the log with its traceback."""
+    from onewindow.open311 import views
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(views.selectors, "services", broken)
+    response = client.get(f"{BASE}/services.{fmt}")
+    assert response.status_code == 500
+    code, description = error_of(response, fmt)
+    assert code == 500 and "服务器内部错误" in description and "injected" not in description
+    assert any("injected fault" in r.exc_text for r in caplog.records if r.exc_text)

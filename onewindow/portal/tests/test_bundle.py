@@ -74,11 +74,12 @@ def test_search_boxes_load_suggestions_from_a_static_file() -> None:
 def test_natural_day_items_show_their_unit() -> None:
     """A limit counted in natural days says so on the guide (whatever the demo data loaded)."""
     from onewindow.catalogue.choices import LimitUnit
-    from onewindow.catalogue.models import ItemVersion
+    from onewindow.catalogue.models import ItemVersion, frozen_guard_off
 
     version = ItemVersion.objects.filter(status="published", handling="promised").first()
     assert version is not None
-    ItemVersion.objects.filter(pk=version.pk).update(limit_unit=LimitUnit.NATURAL_DAYS)
+    with frozen_guard_off():  # a published version is frozen; the test stands in for a new one
+        ItemVersion.objects.filter(pk=version.pk).update(limit_unit=LimitUnit.NATURAL_DAYS)
     page = Client().get(f"/guide/{version.item.code}/").content.decode()
     assert f"{version.promised_limit} 个自然日" in page
 

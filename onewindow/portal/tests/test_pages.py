@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -57,3 +59,29 @@ def test_openapi_is_served() -> None:
     spec = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/calendar/add-working-days" in spec["paths"]
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_a_town_or_village_lists_what_it_may_handle_and_a_recall_takes_it_off() -> None:
+    from onewindow.catalogue.grants import region_catalogue
+    from onewindow.catalogue.models import Devolution
+    from onewindow.org.models import Region
+
+    town = Region.objects.get(name="青石镇")
+    village = Region.objects.get(name="青石村")
+    expected = list(region_catalogue(town))
+    assert expected and len(list(region_catalogue(village))) < len(expected)
+    page = Client().get("/guide/", {"region": town.code}).content.decode()
+    assert "青石镇可办事项" in page and f"（共 {len(expected)} 项）" in page
+    for item in expected:
+        assert item.published is not None and item.published.name in page
+    assert "青石村" in page  # the list offers the villages too
+
+    letter = Devolution.objects.filter(region=town, recalled_on__isnull=True).first()
+    assert letter is not None
+    Devolution.objects.filter(pk=letter.pk).update(recalled_on=dt.date(2026, 3, 2))
+    page = Client().get("/guide/", {"region": town.code}).content.decode()
+    assert f"（共 {len(expected) - 1} 项）" in page
+
+    response = Client().get("/guide/", {"region": "999999999999"})
+    assert response.status_code == 400
+    assert "没有这个乡镇（街道）或村（社区），请从列表中选择。" in response.content.decode()

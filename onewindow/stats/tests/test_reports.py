@@ -8,6 +8,7 @@ import io
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -162,3 +163,27 @@ def test_weights_page(db: None, as_user) -> None:  # type: ignore[no-untyped-def
     assert "考核权重已更新" in ok.content.decode()
     assert selectors.current_weights().on_time == 40
     assert as_user("scjg_fzr").post("/workbench/stats/reports/weights/", data).status_code == 403
+
+
+@pytest.mark.usefixtures("db_queue")
+def test_a_report_asked_for_on_the_page_is_made_by_the_worker(as_user: Any) -> None:
+    """With the database queue the page returns at once and lists the request as queued; the
+    worker's run makes the report, and the list of requests empties. A refusal the worker meets
+    is shown on the page with its message."""
+    from onewindow.stats.models import ReportRequest
+
+    supervisor = as_user("jiancha")
+    response = supervisor.post(
+        "/workbench/stats/reports/generate/", {"period": "month", "on": "2026-10-30"}, follow=True
+    )
+    html = response.content.decode()
+    assert "已提交后台生成" in html and "排队生成中" in html
+    asked = ReportRequest.objects.get()
+    assert asked.state == "queued" and not Report.objects.exists()
+    assert AuditEntry.objects.filter(action="stats.report_request").count() == 1
+
+    call_command("worker", "--once", "--job", "notify.retry", verbosity=0)
+    asked.refresh_from_db()
+    assert asked.state == "done" and asked.report is not None
+    assert asked.report.title == "青溪县2026年10月月评议报告"
+    assert "排队生成中" not in supervisor.get("/workbench/stats/reports/").content.decode()

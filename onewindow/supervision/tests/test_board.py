@@ -4,6 +4,7 @@ first, a fixed number of queries however many cases there are, the drill-down wi
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -131,6 +132,13 @@ def test_red_first_and_counts() -> None:
     counts = selectors.state_counts(cases)
     assert counts["overdue"] == 1 and counts["paused"] == 1 and counts["total"] == 4
     assert ordered.index(paused.number) > ordered.index(late.number)
+    # the board's counts work out only the state: the same figures, per state and per filter
+    for query in ({}, {"state": "overdue"}, {"state": "paused"}, {"state": "normal"}):
+        filters = selectors.parse_filters(jiancha, query)
+        wanted = Counter(c.state for c in selectors.board_cases(jiancha, filters, on))
+        got = selectors.board_state_counts(jiancha, filters, on)
+        assert {k: n for k, n in got.items() if n and k != "total"} == wanted, query
+        assert got["total"] == sum(wanted.values())
 
 
 def test_the_board_does_not_query_per_case(as_user) -> None:  # type: ignore[no-untyped-def]
@@ -162,3 +170,19 @@ def test_the_drill_down_names_who_held_each_step(as_user) -> None:  # type: igno
     # the public tracking timeline stays without staff names
     public = as_user("jiancha").get(f"/cases/track/?number={case.number}&phone=0013")
     assert str(user("scjg_sp2")) not in public.content.decode()
+
+
+def test_a_shorter_promise_for_the_applicants_situation_runs_the_case_clock() -> None:
+    """食品经营许可: 5 working days promised (review 4 + decide 1), 2 for a renewal (延续). The
+    renewal's case counts 2 from acceptance and its flow states shrink in proportion (4 → 1,
+    1 → 0), so they fit inside the promise; a new application keeps the item's 5."""
+    on = dt.date(2026, 3, 4)
+    renewal = walk_in(answers={"apply_type": "renew", "agent": "self"}, on=on)
+    new = walk_in(on=on)
+    assert (renewal.promised_limit, new.promised_limit) == (2, 5)
+    assert renewal.statutory_limit == new.statutory_limit
+    assert renewal.promised_due == clock.due_date(on, 2, clock.WORKING_DAYS)
+    assert new.promised_due == clock.due_date(on, 5, clock.WORKING_DAYS)
+    step = renewal.steps.get(closed_at__isnull=True)
+    assert step.limit == 1 and step.due <= renewal.promised_due
+    assert new.steps.get(closed_at__isnull=True).limit == 4

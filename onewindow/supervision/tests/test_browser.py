@@ -5,28 +5,19 @@ drills into the case to see who held each step and for how long."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from onewindow.calendar.selectors import get_calendar
 from onewindow.cases import clock
-from onewindow.conftest import SHOTS
+from onewindow.conftest import SHOTS, follow, sign_in
 
 from .conftest import sweep, walk_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(browser: Any, url: str, username: str, password: str) -> Any:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("登录名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-    return page
 
 
 def accepted_on_for(state: str, today: dt.date) -> dt.date:
@@ -50,8 +41,8 @@ def test_supervisor_sees_red_case_and_drills_into_its_timeline(
     sweep(today)
     url = live_server.url
 
-    page = sign_in(browser, url, "jiancha", demo_password)
-    page.get_by_role("link", name="电子监察").first.click()
+    page = sign_in(browser, url, "jiancha", demo_password, viewport={"width": 1400, "height": 900})
+    follow(page, page.get_by_role("link", name="电子监察").first)
     page.wait_for_url("**/workbench/supervision/")
     assert page.locator("h1").inner_text().startswith("电子监察")
     red_row = page.locator("tr.row-overdue", has_text=red.number)
@@ -64,11 +55,11 @@ def test_supervisor_sees_red_case_and_drills_into_its_timeline(
     page.screenshot(path=str(SHOTS / "supervision-board.png"), full_page=True)
 
     # only the red ones, by the count tile
-    page.locator(".tile-overdue a").click()
-    page.wait_for_load_state()
-    assert red.number in page.content() and yellow.number not in page.content()
-    page.get_by_role("link", name="待办环节").click()
-    page.wait_for_load_state()
+    follow(page, page.locator(".tile-overdue a"))
+    expect(page.locator("main")).to_contain_text(red.number)
+    assert yellow.number not in page.content()
+    # the tab "待办环节（n）", not the export link "导出 Excel（待办环节）"
+    follow(page, page.get_by_role("link", name=re.compile(r"^待办环节")))
     assert page.locator("tr.row-overdue", has_text=red.number).count() >= 1
     page.screenshot(path=str(SHOTS / "supervision-steps.png"), full_page=True)
 
@@ -77,7 +68,7 @@ def test_supervisor_sees_red_case_and_drills_into_its_timeline(
     assert "不是有效日期" in page.get_by_role("alert").inner_text()
 
     page.goto(url + "/workbench/supervision/")
-    page.get_by_role("link", name=red.number).first.click()
+    follow(page, page.get_by_role("link", name=red.number).first)
     page.wait_for_url(f"**/workbench/supervision/cases/{red.number}/")
     assert page.get_by_role("heading", name="办理环节：谁在办、办了多久").is_visible()
     steps = page.locator("section", has_text="办理环节：谁在办").inner_text()
