@@ -111,8 +111,11 @@ def load_demo_county() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from onewindow.core import demo_snapshot
+
     with django_db_blocker.unblock():
         load_demo_county()
+        demo_snapshot.take()
     yield
     if connection.vendor == "postgresql":
         # A live-server request thread still running when the session ends (the browser asked
@@ -123,6 +126,40 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+def put_back_demo_county() -> None:
+    """The demo county again after a flush: from the copy taken when the test database was made
+    (`core.demo_snapshot`), else built anew."""
+    from onewindow.calendar.selectors import clear_calendar_cache
+    from onewindow.core import demo_snapshot
+
+    if demo_snapshot.taken():
+        demo_snapshot.restore()
+        clear_calendar_cache()
+    else:
+        load_demo_county()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Put the demo county back as soon as a transactional test has flushed it, outside any test's
+    transaction, so that the next test's transaction does not do it and roll it back."""
+    yield
+    if nextitem is None:  # the session's end: the test database is gone
+        return
+    if not ({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))):
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            return
+    from pytest_django.plugin import blocking_manager_key
+
+    from onewindow.core.demo_county import COUNTY_CODE
+    from onewindow.org.models import Region
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not Region.objects.filter(code=COUNTY_CODE).exists():
+            put_back_demo_county()
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}
@@ -137,7 +174,7 @@ def _demo_county(request):
         from onewindow.org.models import Region
 
         if not Region.objects.filter(code=COUNTY_CODE).exists():
-            load_demo_county()
+            put_back_demo_county()
     # rolled-back rows free their primary keys (SQLite reuses them): no version read from memory
     # outlives its test
     from onewindow.catalogue.selectors import forget_frozen_versions
