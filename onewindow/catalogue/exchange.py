@@ -18,12 +18,13 @@ One workbook, one sheet per kind of row; every cell holds what a clerk reads (la
   常见问题  one row per question
   一件事    one row per bundle; 阶段 is “1:编码、编码;2:编码” (stages in order, items of one
             stage handled in parallel; the “n:” prefix is optional); 共用材料 and 常用说法 one per
-            line; 个人主题 / 法人主题 as on the items
+            line; 个人主题 / 法人主题 as on the items; 状态 办理中 (or empty) / 停止办理, with
+            停止原因 for a stopped bundle
 
-Columns added later (时限单位, 投诉电话, 办理流程; the bundles' 个人主题, 法人主题) may be missing
-from an older workbook: what they hold is then kept as it is. A sheet with none of its later
-columns is of the older layout, whose free-text lists were joined with “、”: a cell of it without
-a line break is still split at “、” and “，”.
+Columns added later (时限单位, 投诉电话, 办理流程; the bundles' 个人主题, 法人主题, 状态, 停止原因)
+may be missing from an older workbook: what they hold is then kept as it is. A sheet with none of
+its later columns is of the older layout, whose free-text lists were joined with “、”: a cell of it
+without a line break is still split at “、” and “，”.
 
 Import reads and checks the whole workbook first and writes nothing if any row is wrong: every
 problem comes back with its sheet, row and column (`ImportProblems.problems`). The guide rules
@@ -416,6 +417,16 @@ def _stages_from_text(value: Any) -> list[list[str]]:
     return stages
 
 
+ACTIVE, RETIRED = "办理中", "停止办理"
+
+
+def _active(value: Any) -> bool:
+    text = _text(value)
+    if text not in ("", ACTIVE, RETIRED):
+        raise CellError(f"“{text}”无效，应填写“{ACTIVE}”或“{RETIRED}”（留空即办理中）。")
+    return text != RETIRED
+
+
 BUNDLE_COLUMNS = [
     _col("编码", "code", width=16, model=Bundle),
     _col("名称", "name", width=24, model=Bundle),
@@ -427,6 +438,8 @@ BUNDLE_COLUMNS = [
     _col("常用说法", "keywords", "list", width=24),
     _col("个人主题", "life_events", "multi", LIFE, width=16, optional=True),
     _col("法人主题", "business_stages", "multi", STAGE, width=16, optional=True),
+    Column("状态", "active", lambda v: ACTIVE if v else RETIRED, _active, 10, optional=True),
+    _col("停止原因", "retire_reason", width=24, model=Bundle, optional=True),
 ]
 
 BUNDLE_HEADERS = {c.key: c.header for c in BUNDLE_COLUMNS}
@@ -487,7 +500,12 @@ def export_catalogue(path_or_stream: PathOrStream) -> int:
             sheets[FAQS].append(_row(FAQ_COLUMNS, {**q, "code": code}))
         count += 1
     for bundle in Bundle.objects.prefetch_related("steps__item").order_by("code"):
-        sheets[BUNDLES].append(_row(BUNDLE_COLUMNS, services.bundle_as_data(bundle)))
+        values = {
+            **services.bundle_as_data(bundle),
+            "active": bundle.active,
+            "retire_reason": bundle.retire_reason,
+        }
+        sheets[BUNDLES].append(_row(BUNDLE_COLUMNS, values))
     book.save(path_or_stream)
     return count
 
@@ -792,6 +810,7 @@ def read_catalogue(
     bundles: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for number, row in sheets[BUNDLES]:
+        found = len(reader.problems)
         if not row["code"]:
             reader.problem(BUNDLES, number, "编码", "编码不能为空。")
         elif row["code"] in seen:
@@ -810,7 +829,16 @@ def read_catalogue(
             reader.problem(BUNDLES, number, "阶段", f"找不到事项 {SEP.join(missing)}。")
         elif len(codes) != len(set(codes)):
             reader.problem(BUNDLES, number, "阶段", "同一事项在一件事中出现了多次。")
-        elif not any(p.sheet == BUNDLES and p.row == number for p in reader.problems):
+        if row.get("active") is False and not row.get("retire_reason"):
+            reader.problem(BUNDLES, number, "停止原因", "停止办理的一件事请填写停止原因。")
+        elif row.get("active") and row.get("retire_reason"):
+            reader.problem(
+                BUNDLES,
+                number,
+                "停止原因",
+                "办理中的一件事不填停止原因；要停止办理请把状态改为“停止办理”。",
+            )
+        if len(reader.problems) == found:
             try:  # the rest of the rules the service holds (code format, limit, lengths)
                 services.bundle_check(row, known=known)
             except InvalidInput as exc:
@@ -974,9 +1002,20 @@ def write_catalogue(
             for key in ("life_events", "business_stages"):  # an older workbook lacks them
                 if key not in data:
                     data[key] = list(getattr(existing, key)) if existing is not None else []
-            if existing is not None and services.bundle_as_data(existing) == data:
+            # 状态 and 停止原因: absent from an older workbook, where the bundle stays as it is
+            active = data.pop("active", None)
+            reason = data.pop("retire_reason", None) or ""
+            current = (existing.active, existing.retire_reason) if existing else (True, "")
+            wanted = current if active is None else (active, "" if active else reason)
+            changed = existing is None or services.bundle_as_data(existing) != data
+            if not changed and wanted == current:
                 result.bundles_unchanged += 1
                 continue
-            services.bundle_save(data=data, actor=actor)
+            if changed:
+                services.bundle_save(data=data, actor=actor)
+            if wanted != current:
+                services.bundle_set_active(
+                    code=data["code"], active=wanted[0], reason=wanted[1], actor=actor, restate=True
+                )
             result.bundles += 1
     return result

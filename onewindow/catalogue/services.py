@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onewindow.accounts.permissions import admin_role
@@ -594,10 +594,19 @@ def bundle_save(
                 code="revision_conflict",
             )
         before = bundle_as_data(existing) if existing is not None else None
-        bundle, _ = Bundle.objects.update_or_create(
-            code=clean["code"],
-            defaults={k: v for k, v in clean.items() if k not in ("code", "order")},
-        )
+        fields = {k: v for k, v in clean.items() if k not in ("code", "order")}
+        if new:
+            # no row to lock yet: two administrators creating the same code at once meet at the
+            # unique index, and the second is told, not turned into an edit of the first's
+            try:
+                with transaction.atomic():
+                    bundle = Bundle.objects.create(code=clean["code"], **fields)
+            except IntegrityError:
+                raise InvalidInput(
+                    f"编码 {clean['code']} 刚刚已被另一件事使用，请换一个。", field="code"
+                ) from None
+        else:
+            bundle, _ = Bundle.objects.update_or_create(code=clean["code"], defaults=fields)
         bundle.steps.all().delete()
         items = {
             i.code: i for i in Item.objects.filter(code__in=[c for s in clean["order"] for c in s])
@@ -619,9 +628,13 @@ def bundle_save(
     return bundle
 
 
-def bundle_set_active(*, code: str, active: bool, reason: str = "", actor: Any) -> Bundle:
+def bundle_set_active(
+    *, code: str, active: bool, reason: str = "", actor: Any, restate: bool = False
+) -> Bundle:
     """停止办理 (with a reason) or 恢复办理 a bundle. A stopped bundle leaves the hall and the
-    search and takes no new application; those already submitted go on."""
+    search and takes no new application; those already submitted go on. `restate` (the workbook
+    import): a stopped bundle stopped again with another reason takes the new reason; otherwise
+    that is refused as a repeat, like any stop of a stopped bundle."""
     if actor is not None and not has_permission(actor, "catalogue.bundle"):
         raise NotAllowed("只有系统管理员可以停止或恢复办理一件事。")
     reason = reason.strip()
@@ -633,7 +646,7 @@ def bundle_set_active(*, code: str, active: bool, reason: str = "", actor: Any) 
         bundle = Bundle.objects.select_for_update().filter(code=code).first()
         if bundle is None:
             raise InvalidInput(f"没有编码为 {code} 的一件事。", field="code")
-        if bundle.active == active:
+        if bundle.active == active and (active or not restate or bundle.retire_reason == reason):
             raise InvalidTransition(
                 f"一件事“{bundle.name}”{'已在办理' if active else '已停止办理'}，无需重复操作。"
             )

@@ -323,6 +323,42 @@ def test_bundle_rules_of_the_service_are_reported_at_their_cell(catalogue: None)
     assert "字母、数字" in problems[0].message
 
 
+def test_a_bundle_stopped_and_restored_through_the_workbook(catalogue: None) -> None:
+    from onewindow.audit.models import AuditEntry
+
+    stream = edit(exported(), "一件事", "状态", 2, "停止办理")
+    stream = edit(stream, "一件事", "停止原因", 2, "并入新的一件事")
+    result = import_catalogue(stream, actor=None)
+    assert (result.bundles, result.bundles_unchanged) == (1, 0)
+    bundle = Bundle.objects.get(code="BUNDLE-001")
+    assert (bundle.active, bundle.retire_reason) == (False, "并入新的一件事")
+    assert AuditEntry.objects.filter(action="catalogue.bundle.retire").count() == 1
+    assert cells(exported())["一件事"][1][-2:] == ("停止办理", "并入新的一件事")
+    # another reason: the stopped bundle keeps stopped with the new reason
+    import_catalogue(edit(exported(), "一件事", "停止原因", 2, "另有安排"), actor=None)
+    bundle.refresh_from_db()
+    assert (bundle.active, bundle.retire_reason) == (False, "另有安排")
+    stream = edit(exported(), "一件事", "状态", 2, "办理中")
+    import_catalogue(edit(stream, "一件事", "停止原因", 2, None), actor=None)
+    bundle.refresh_from_db()
+    assert (bundle.active, bundle.retire_reason) == (True, "")
+    assert AuditEntry.objects.filter(action="catalogue.bundle.restore").count() == 1
+
+
+def test_bundle_state_problems_are_reported_at_their_cell(catalogue: None) -> None:
+    problems = problems_of(edit(exported(), "一件事", "状态", 2, "暂停"))
+    assert where(problems) == [("一件事", 2, "状态")]
+    assert "办理中" in problems[0].message and "停止办理" in problems[0].message
+    problems = problems_of(edit(exported(), "一件事", "状态", 2, "停止办理"))
+    assert where(problems) == [("一件事", 2, "停止原因")]
+    problems = problems_of(edit(exported(), "一件事", "停止原因", 2, "不办了"))
+    assert where(problems) == [("一件事", 2, "停止原因")]
+    stream = edit(exported(), "一件事", "状态", 2, "停止办理")
+    problems = problems_of(edit(stream, "一件事", "停止原因", 2, "长" * 201))
+    assert where(problems) == [("一件事", 2, "停止原因")]
+    assert Bundle.objects.get(code="BUNDLE-001").active
+
+
 def test_item_with_an_unpublished_draft_is_refused(catalogue: None) -> None:
     item = Item.objects.get(code="000105001000")
     services.version_new_draft(item=item, actor=None)

@@ -65,8 +65,17 @@ def guides() -> dict[str, dict[str, Any]]:
 
 def bundles() -> dict[str, dict[str, Any]]:
     return {
-        b.code: services.bundle_as_data(b) for b in Bundle.objects.prefetch_related("steps__item")
+        b.code: {**services.bundle_as_data(b), "state": (b.active, b.retire_reason)}
+        for b in Bundle.objects.prefetch_related("steps__item")
     }
+
+
+def stop_one_bundle() -> str:
+    """A stopped bundle, whose state and reason the workbook must carry too."""
+    code = Bundle.objects.order_by("code").values_list("code", flat=True).first()
+    assert code is not None
+    services.bundle_set_active(code=code, active=False, reason="合并到新的一件事", actor=None)
+    return code
 
 
 def hand_made_flow() -> None:
@@ -110,6 +119,7 @@ def test_the_demo_catalogue_needs_what_the_new_columns_carry() -> None:
 
 def test_export_then_import_changes_nothing_and_exports_the_same_cells() -> None:
     hand_made_flow()
+    stop_one_bundle()
     first = exported()
     versions = ItemVersion.objects.count()
     saved = {b.code: b.updated_at for b in Bundle.objects.all()}
@@ -125,6 +135,7 @@ def test_export_then_import_changes_nothing_and_exports_the_same_cells() -> None
 
 def test_a_catalogue_rebuilt_from_its_workbook_equals_the_original() -> None:
     hand_made_flow()
+    stopped = stop_one_bundle()
     before_guides, before_bundles = guides(), bundles()
     stream = exported()
     empty()
@@ -137,6 +148,7 @@ def test_a_catalogue_rebuilt_from_its_workbook_equals_the_original() -> None:
     assert after[NATURAL_DAYS_ITEM]["limit_unit"] == "natural_days"
     assert after[HAND_MADE]["flow"]["states"][1]["name"] == "现场核查与审查"
     assert bundles() == before_bundles
+    assert before_bundles[stopped]["state"] == (False, "合并到新的一件事")
 
 
 def test_an_edited_row_keeps_its_unit_and_flow() -> None:
@@ -184,13 +196,14 @@ def test_a_broken_flow_cell_is_reported_on_its_cell() -> None:
 
 
 def test_a_workbook_without_the_new_columns_keeps_what_they_hold() -> None:
-    """An older workbook (no 时限单位, 投诉电话, 办理流程, bundle themes) is still read, and the
-    natural-day item stays in natural days."""
+    """An older workbook (no 时限单位, 投诉电话, 办理流程, bundle themes and state) is still read,
+    the natural-day item stays in natural days and a stopped bundle stays stopped."""
+    stopped = stop_one_bundle()
     stream = exported()
     book = load_workbook(stream)
     for title, headers in (
         (ITEMS, ("时限单位", "投诉电话", "办理流程")),
-        ("一件事", ("个人主题", "法人主题")),
+        ("一件事", ("个人主题", "法人主题", "状态", "停止原因")),
     ):
         sheet = book[title]
         for name in headers:
@@ -203,6 +216,7 @@ def test_a_workbook_without_the_new_columns_keeps_what_they_hold() -> None:
     result = import_catalogue(old, actor=None)
     assert (result.created, result.updated, result.bundles) == (0, 0, 0)
     assert bundles() == before
+    assert before[stopped]["state"][0] is False
 
 
 def test_the_command_reports_nothing_to_change(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -231,7 +245,7 @@ def test_an_older_layout_joined_free_text_with_commas() -> None:
     book.save(current)
     current.seek(0)
     assert read_catalogue(current)[1][0]["keywords"] == ["开公司、注册公司"]
-    for name in ("个人主题", "法人主题"):
+    for name in ("个人主题", "法人主题", "状态", "停止原因"):
         sheet.delete_cols([c.value for c in sheet[1]].index(name) + 1)
     older = io.BytesIO()
     book.save(older)
