@@ -25,6 +25,7 @@ from onewindow.accounts.models import Post, User
 from onewindow.accounts.selectors import ActingPost, acting_posts
 from onewindow.audit.services import audit_record
 from onewindow.catalogue.choices import Handling
+from onewindow.catalogue.flows import situation_state_limit
 from onewindow.catalogue.grants import region_catalogue
 from onewindow.catalogue.models import Devolution, Item
 from onewindow.catalogue.selectors import frozen_version, guide_for
@@ -224,14 +225,9 @@ def handling_unit(case: Case) -> tuple[int, int | None]:
 
 
 def _step_limit(case: Case, limit: int) -> int:
-    """A flow state's limit for this case: as the flow says, unless the applicant's answers
-    shortened the promise (a 情形 with its own promised limit, `guide_for`); then every state's
-    limit shrinks in the same proportion, rounded down, so the states of any path still fit
-    inside the shorter promise, as the flow's own check holds them to the item's."""
-    promised = case.version.promised_limit
-    if 0 <= case.promised_limit < promised:
-        return limit * case.promised_limit // promised
-    return limit
+    """A flow state's limit for this case: as the flow says, shortened in proportion when the
+    applicant's answers shortened the promise (`guide_for`, `situation_state_limit`)."""
+    return situation_state_limit(limit, case.promised_limit, case.version.promised_limit)
 
 
 def _open_state(case: Case, key: str, *, now: dt.datetime) -> None:

@@ -1005,15 +1005,17 @@ def write_catalogue(
             # 状态 and 停止原因: absent from an older workbook, where the bundle stays as it is
             active = data.pop("active", None)
             reason = data.pop("retire_reason", None) or ""
-            current = (existing.active, existing.retire_reason) if existing else (True, "")
-            wanted = current if active is None else (active, "" if active else reason)
+            state: tuple[bool, str] = (
+                (existing.active, existing.retire_reason) if existing else (True, "")
+            )
+            wanted = state if active is None else (active, "" if active else reason)
             changed = existing is None or services.bundle_as_data(existing) != data
-            if not changed and wanted == current:
+            if not changed and wanted == state:
                 result.bundles_unchanged += 1
                 continue
             if changed:
                 services.bundle_save(data=data, actor=actor)
-            if wanted != current:
+            if wanted != state:
                 services.bundle_set_active(
                     code=data["code"], active=wanted[0], reason=wanted[1], actor=actor, restate=True
                 )

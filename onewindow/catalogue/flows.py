@@ -112,6 +112,16 @@ def flow_problems(
     return problems
 
 
+def situation_state_limit(limit: int, promised: int, item_promised: int) -> int:
+    """A flow state's limit for an applicant whose answers shortened the promise (a 情形 with its
+    own promised limit): every state's limit shrinks in the same proportion, rounded down, so the
+    states of any path still fit inside the shorter promise, as `flow_problems` holds them to the
+    item's. A promise as long as the item's or longer leaves the limit as the flow says."""
+    if 0 <= promised < item_promised:
+        return limit * promised // item_promised
+    return limit
+
+
 def _reach(start: str, graph: dict[str, list[str]]) -> set[str]:
     seen = {start}
     queue = deque([start])

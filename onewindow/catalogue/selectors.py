@@ -22,6 +22,7 @@ from .choices import (
     OnlineDepth,
     ResultType,
 )
+from .flows import situation_state_limit
 from .models import Bundle, Item, ItemVersion, Material, Situation, SituationOption
 
 
@@ -232,6 +233,22 @@ def guide_for(version: ItemVersion, answers: dict[str, str]) -> Guide:
     return Guide(
         selected, chosen, unanswered, conditions, promised_limit, statutory_limit, limited_by
     )
+
+
+def guide_flow_states(version: ItemVersion, guide: Guide) -> list[dict[str, Any]]:
+    """The flow's states as the guide shows them: each state's limit as it will run for these
+    answers (shortened with a shorter promise, as the case engine does)."""
+    states = []
+    for state in (version.flow or {}).get("states", []):
+        limit = int(state.get("limit") or 0)
+        states.append(
+            {
+                **state,
+                "limit": situation_state_limit(limit, guide.promised_limit, version.promised_limit),
+                "flow_limit": limit,  # as the flow says: a state shortened to 0 is 当日
+            }
+        )
+    return states
 
 
 def materials_for(version: ItemVersion, answers: dict[str, str]) -> Selection:

@@ -95,6 +95,7 @@ def guide_detail(request: HttpRequest, code: str) -> HttpResponse:
             "item": item,
             "v": version,
             "selection": selection,
+            "flow_states": selectors.guide_flow_states(version, selection),
             "answered": bool(selection.answers),
         },
     )

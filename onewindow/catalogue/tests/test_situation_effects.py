@@ -103,12 +103,18 @@ def test_guide_page_conditions_and_limits_follow_the_answers(
     with django_assert_max_num_queries(12):
         page = client.get(url).content.decode()
     assert RENEW_CONDITION not in page and "5 个工作日" in page and "法定 20 个工作日" in page
+    assert "<strong>审查</strong> · 4 个工作日" in page and "办理流程（按您的情形）" not in page
 
     page = client.get(url, {"s_type": "renew", "s_who": "self"}).content.decode()
     assert RENEW_CONDITION in page and AGENT_CONDITION not in page
     assert "受理条件（按您的情形）" in page and "承诺时限（按您的情形）" in page
     assert '<p class="stat">2 个工作日</p>' in page and "按“延续”" in page
     assert 'value="renew" checked' in page  # the GET form keeps the answer (no JavaScript)
+    # the flow's steps as they will run for a 2-day promise (4 and 1 of 5 days, shortened in
+    # proportion and rounded down, as the case engine does): never longer than the promise
+    assert "办理流程（按您的情形）" in page
+    assert "<strong>审查</strong> · 1 个工作日" in page
+    assert "<strong>审批决定</strong> · 当日" in page
 
     page = client.get(url, {"s_type": "new"}).content.decode()
     assert RENEW_CONDITION not in page and '<p class="stat">5 个工作日</p>' in page
