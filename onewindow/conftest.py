@@ -189,9 +189,9 @@ DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 @pytest.fixture(autouse=True)
 def _still_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rate limits count in fixed windows on the database (`core.ratelimit`), which each test
-    rolls back or flushes; the window is held still so that a test counting up to a limit never
-    straddles two windows."""
+    """Rate limits count in the database over sliding windows (`core.ratelimit`), which each
+    test rolls back or flushes; the time is held still so that a test counting up to a limit
+    sees all its hits in one window."""
     from onewindow.core import ratelimit
 
     monkeypatch.setattr(ratelimit, "now", lambda: 1_800_000_000.0)

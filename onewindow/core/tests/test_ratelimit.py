@@ -1,5 +1,6 @@
-"""Rate-limit counts in the database: shared by every process, exact under concurrent hits, one
-fixed window at a time, pruned once passed."""
+"""Rate-limit counts in the database: shared by every process, exact under concurrent hits, held
+to a sliding window (the current fixed window plus the share of the previous one it still
+covers), pruned once no window covers them."""
 
 from __future__ import annotations
 
@@ -16,24 +17,44 @@ T0 = 1_800_000_000.0  # a window boundary for windows of 600 s and 3600 s
 
 
 @pytest.mark.django_db
-def test_counts_within_a_window_and_starts_again_in_the_next(monkeypatch) -> None:
+def test_counts_within_a_window_and_slide_into_the_next(monkeypatch) -> None:
     monkeypatch.setattr(ratelimit, "now", lambda: T0 + 599)
-    assert [ratelimit.hit("a", window=600) for _ in range(3)] == [1, 2, 3]
-    assert ratelimit.count("a", window=600) == 3 and ratelimit.count("b", window=600) == 0
+    assert [ratelimit.hit("a", window=600) for _ in range(4)] == [1, 2, 3, 4]
+    assert ratelimit.count("a", window=600) == 4 and ratelimit.count("b", window=600) == 0
     assert ratelimit.hit("b", window=600) == 1  # another key counts apart
+    # just into the next window: the previous one's hits are all still inside the sliding one
     monkeypatch.setattr(ratelimit, "now", lambda: T0 + 600)
-    assert ratelimit.count("a", window=600) == 0 and ratelimit.hit("a", window=600) == 1
+    assert ratelimit.count("a", window=600) == 4 and ratelimit.hit("a", window=600) == 5
     row = RateCount.objects.get(key="a", window_start=int(T0) + 600)
-    assert row.expires_at == dt.datetime.fromtimestamp(T0 + 1200, tz=dt.UTC)
+    assert row.expires_at == dt.datetime.fromtimestamp(T0 + 1800, tz=dt.UTC)
+    # half-way: half of them; a whole window later: none
+    monkeypatch.setattr(ratelimit, "now", lambda: T0 + 900)
+    assert ratelimit.count("a", window=600) == 1 + 2
+    monkeypatch.setattr(ratelimit, "now", lambda: T0 + 1200)
+    assert ratelimit.count("a", window=600) == 0 + 1
 
 
 @pytest.mark.django_db
-def test_prune_deletes_the_windows_that_have_passed(monkeypatch) -> None:
+def test_a_whole_allowance_at_a_windows_end_is_not_a_second_one_at_the_next_start(
+    monkeypatch,
+) -> None:
+    """With fixed windows alone, 10 hits in the last second of one window and 10 more in the
+    first second of the next would all pass a limit of 10."""
+    monkeypatch.setattr(ratelimit, "now", lambda: T0 + 599)
+    assert max(ratelimit.hit("edge", window=600) for _ in range(10)) == 10
+    monkeypatch.setattr(ratelimit, "now", lambda: T0 + 601)
+    assert ratelimit.hit("edge", window=600) > 10
+
+
+@pytest.mark.django_db
+def test_prune_deletes_the_windows_no_sliding_window_covers(monkeypatch) -> None:
     monkeypatch.setattr(ratelimit, "now", lambda: T0)
     ratelimit.hit("old", window=600)
     monkeypatch.setattr(ratelimit, "now", lambda: T0 + 600)
     ratelimit.hit("current", window=600)
-    assert ratelimit.prune(at=dt.datetime.fromtimestamp(T0 + 700, tz=dt.UTC)) == 1
+    # at T0 + 700 the first window still counts for the sliding window: kept
+    assert ratelimit.prune(at=dt.datetime.fromtimestamp(T0 + 700, tz=dt.UTC)) == 0
+    assert ratelimit.prune(at=dt.datetime.fromtimestamp(T0 + 1250, tz=dt.UTC)) == 1
     assert list(RateCount.objects.values_list("key", flat=True)) == ["current"]
 
 
