@@ -128,12 +128,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
             )
 
 
-def put_back_demo_county() -> None:
-    """The demo county again after a flush: from the copy taken when the test database was made
-    (`core.demo_snapshot`), else built anew."""
+def ensure_demo_county() -> None:
+    """The demo county again when a flush emptied the database: from the copy taken when the test
+    database was made (`core.demo_snapshot`), else built anew."""
     from onewindow.calendar.selectors import clear_calendar_cache
     from onewindow.core import demo_snapshot
+    from onewindow.core.demo_county import COUNTY_CODE
+    from onewindow.org.models import Region
 
+    if Region.objects.filter(code=COUNTY_CODE).exists():
+        return
     if demo_snapshot.taken():
         demo_snapshot.restore()
         clear_calendar_cache()
@@ -154,12 +158,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             return
     from pytest_django.plugin import blocking_manager_key
 
-    from onewindow.core.demo_county import COUNTY_CODE
-    from onewindow.org.models import Region
-
     with item.config.stash[blocking_manager_key].unblock():
-        if not Region.objects.filter(code=COUNTY_CODE).exists():
-            put_back_demo_county()
+        ensure_demo_county()
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}
@@ -168,13 +168,10 @@ _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_r
 @pytest.fixture(autouse=True)
 def _demo_county(request):
     """A transactional test (live server, concurrency) flushes the database when it ends; the
-    next database test on the same worker finds the demo county gone and loads it again."""
+    hook above puts the demo county back at once, and this is the fallback for a database test
+    that still finds it gone."""
     if request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames):
-        from onewindow.core.demo_county import COUNTY_CODE
-        from onewindow.org.models import Region
-
-        if not Region.objects.filter(code=COUNTY_CODE).exists():
-            put_back_demo_county()
+        ensure_demo_county()
     # rolled-back rows free their primary keys (SQLite reuses them): no version read from memory
     # outlives its test
     from onewindow.catalogue.selectors import forget_frozen_versions

@@ -75,12 +75,18 @@ def form_title(name: str) -> str:
 _RENDERED: dict[tuple[str, str, bool], bytes] = {}
 
 
-def form_pdf(version: ItemVersion, material: Material, *, example: bool = False) -> bytes:
-    """The form as a PDF, drawn once per process for an item's material (a test run loads the
-    demo again after every test that empties the database)."""
+def form_pdf(
+    version: ItemVersion,
+    material: Material,
+    form: tuple[str, list[str]],
+    *,
+    example: bool = False,
+) -> bytes:
+    """The form (`form_kind` of the material's name) as a PDF, drawn once per process for an
+    item's material."""
     key = (version.item.code, material.key, example)
     if key not in _RENDERED:
-        kind, columns = form_kind(material.name) or ("application", [])
+        kind, columns = form
         html = render_to_string(
             "catalogue/demo_form.html",
             {
@@ -113,7 +119,7 @@ def attach_forms(version: ItemVersion, *, actor: Any = None) -> int:
             kinds.append(("example", "填写样例", True))
         for which, label, example in kinds:
             stored = store_bytes(
-                content=form_pdf(version, material, example=example),
+                content=form_pdf(version, material, kind, example=example),
                 name=f"{material.name}（{label}）.pdf",
                 actor=actor,
             )

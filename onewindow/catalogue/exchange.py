@@ -74,6 +74,7 @@ from .choices import (
 )
 from .flows import default_flow, flow_problems
 from .models import Bundle, Faq, Fee, Item, ItemVersion, Material, Situation, SituationOption
+from .selectors import unit_text
 
 PathOrStream = str | Any  # a path (str / Path) or a binary file object
 
@@ -112,15 +113,10 @@ def _split(value: Any) -> list[str]:
     return [part.strip() for part in re.split(r"[、,，\n]", _text(value)) if part.strip()]
 
 
-def _entries(value: Any) -> list[str]:
-    """Free-text entries (a shared material, a colloquial phrase), one per line: an entry may
-    itself contain “、” or “，” (“水、电、气、有线电视户号”), so only a new line separates."""
-    return _lines(value)
-
-
 def _legacy_entries(value: Any) -> list[str]:
-    """The same cell in a workbook of the older layout, which joined entries with “、”."""
-    return _entries(value) if "\n" in _text(value) else _split(value)
+    """A cell of free-text entries in a workbook of the older layout, which joined entries with
+    “、” (the current layout puts one per line, `_lines`)."""
+    return _lines(value) if "\n" in _text(value) else _split(value)
 
 
 def _int(value: Any) -> int:
@@ -262,9 +258,11 @@ def _column(
         return Column(header, key, lambda v: v, _count, width)
     if kind == "lines":
         return Column(header, key, lambda v: "\n".join(v or []), _lines, width)
-    if kind == "list":  # free-text entries, one per line
+    if kind == "list":
+        # free-text entries (a shared material, a colloquial phrase), one per line: an entry may
+        # itself contain “、” or “，” (“水、电、气、有线电视户号”), so only a new line separates
         return Column(
-            header, key, lambda v: "\n".join(v or []), _entries, width, legacy_read=_legacy_entries
+            header, key, lambda v: "\n".join(v or []), _lines, width, legacy_read=_legacy_entries
         )
     if kind == "codes":  # codes, one per line (“、” is read too)
         return Column(header, key, lambda v: "\n".join(v or []), _split, width)
@@ -929,9 +927,8 @@ def _flow_to_keep(current: dict[str, Any], data: dict[str, Any], departments: se
         return None
     if flow == _default_flow(current):
         return None
-    unit = LimitUnit(data.get("limit_unit") or LimitUnit.WORKING_DAYS).label
     if flow_problems(
-        flow, promised_limit=data["promised_limit"], departments=departments, unit=unit
+        flow, promised_limit=data["promised_limit"], departments=departments, unit=unit_text(data)
     ):
         return None
     return flow

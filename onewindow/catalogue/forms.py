@@ -272,6 +272,15 @@ def situation_rows(situations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def option_effects(row: dict[str, Any]) -> dict[str, Any]:
+    """What a situation row's option changes besides materials, as the services take it."""
+    return {
+        "conditions": _lines(str(row.get("conditions") or "")),
+        "promised_limit": row.get("promised_limit"),
+        "statutory_limit": row.get("statutory_limit"),
+    }
+
+
 def situations_from(formset: Any) -> list[dict[str, Any]]:
     """The situations as the services take them: rows grouped by 情形标识 in their order, the
     question from the first row of each."""
@@ -288,9 +297,7 @@ def situations_from(formset: Any) -> list[dict[str, Any]]:
                 "note": str(row.get("note") or "").strip(),
                 "add": list(row.get("add") or []),
                 "remove": list(row.get("remove") or []),
-                "conditions": _lines(str(row.get("conditions") or "")),
-                "promised_limit": row.get("promised_limit"),
-                "statutory_limit": row.get("statutory_limit"),
+                **option_effects(row),
             }
         )
     return list(grouped.values())

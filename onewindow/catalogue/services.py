@@ -47,6 +47,7 @@ from .models import (
     Situation,
     SituationOption,
 )
+from .selectors import unit_text
 
 SCALAR_FIELDS = (
     "name",
@@ -96,11 +97,9 @@ def _problems(data: dict[str, Any]) -> list[str]:
     if data.get("department") and data.get("department") in (data.get("co_departments") or []):
         bad("协办部门不能包括实施部门本身，请取消勾选实施部门。")
     statutory, promised = data.get("statutory_limit"), data.get("promised_limit")
-    unit_code = data.get("limit_unit") or LimitUnit.WORKING_DAYS
-    if unit_code not in LimitUnit.values:
+    if (data.get("limit_unit") or LimitUnit.WORKING_DAYS) not in LimitUnit.values:
         bad("时限单位无效，应为工作日、自然日或工作小时。")
-        unit_code = LimitUnit.WORKING_DAYS
-    unit = LimitUnit(unit_code).label  # “个工作日”, “个自然日”, “个工作小时”
+    unit = unit_text(data)  # “个工作日”, “个自然日”, “个工作小时” (工作日 when invalid)
     if (
         not isinstance(statutory, int)
         or not isinstance(promised, int)
@@ -179,7 +178,7 @@ def option_problems(option: dict[str, Any], data: dict[str, Any]) -> list[tuple[
     item_statutory, item_promised = data.get("statutory_limit"), data.get("promised_limit")
     if out or not isinstance(item_statutory, int) or not isinstance(item_promised, int):
         return out
-    unit = dict(LimitUnit.choices).get(data.get("limit_unit") or "", LimitUnit.WORKING_DAYS.label)
+    unit = unit_text(data)
     if statutory is not None and statutory > item_statutory:
         out.append(
             (

@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from onewindow.accounts.access import staff_required
@@ -29,6 +28,7 @@ from onewindow.files import services as file_services
 from onewindow.files.models import StoredFile
 from onewindow.org.choices import RegionLevel
 from onewindow.org.models import Department, Region, Window
+from onewindow.stats.excel import xlsx_response
 
 from . import exchange, grants, selectors, services
 from .choices import LEVELS, Handling, ItemKind, LimitUnit, OnlineDepth, ResultType
@@ -48,6 +48,7 @@ from .forms import (
     VersionForm,
     WindowAuthorisationForm,
     materials_from,
+    option_effects,
     rows_from,
     situation_rows,
     situations_from,
@@ -271,13 +272,7 @@ def _check_option_limits(situations: Any, data: dict[str, Any]) -> bool:
         cleaned = getattr(row, "cleaned_data", None) or {}
         if not cleaned or cleaned.get("DELETE"):
             continue
-        lines = str(cleaned.get("conditions") or "").splitlines()
-        option = {
-            "conditions": [line.strip() for line in lines if line.strip()],
-            "promised_limit": cleaned.get("promised_limit"),
-            "statutory_limit": cleaned.get("statutory_limit"),
-        }
-        for field, message in services.option_problems(option, data):
+        for field, message in services.option_problems(option_effects(cleaned), data):
             row.add_error(field, message)
             fine = False
     return fine
@@ -525,15 +520,7 @@ def export(request: HttpRequest) -> HttpResponse:
     buffer = io.BytesIO()
     exchange.export_catalogue(buffer)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        content_disposition_header(True, f"事项清单-{stamp}.xlsx") or "attachment"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return xlsx_response(buffer.getvalue(), f"事项清单-{stamp}.xlsx")
 
 
 def _pending_import(request: HttpRequest) -> StoredFile | None:

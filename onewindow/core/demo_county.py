@@ -431,8 +431,8 @@ class DemoBuilder:
         accounts.absence_start(actor=head, user=absent, reason="外出参加省级业务培训")
 
     def build_catalogue(self) -> None:
-        """Every demo item published (version 1) with a blank form for each application form
-        (`demo_forms`), then the bundles. Items already published are
+        """Every demo item published (version 1), with a blank form for each material flagged
+        有空白表格 whose kind `demo_forms` knows, then the bundles. Items already published are
         left alone, so a second run changes nothing."""
         from onewindow.catalogue import services as catalogue
         from onewindow.catalogue.demo_forms import attach_forms
